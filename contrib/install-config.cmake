@@ -1,0 +1,18 @@
+# Run by `cmake --install`: put the annotated default configuration in place
+# without overwriting a postmaster's own, and create the system user the
+# shipped configuration runs as.
+set(conf "$ENV{DESTDIR}/etc/mxgate/mxgate.conf")
+if(NOT EXISTS "${conf}")
+  file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/mxgate.conf" DESTINATION "$ENV{DESTDIR}/etc/mxgate")
+  message(STATUS "Installed default configuration: ${conf}")
+else()
+  message(STATUS "Kept existing configuration: ${conf}")
+endif()
+if("$ENV{DESTDIR}" STREQUAL "")
+  execute_process(COMMAND getent passwd mxgate RESULT_VARIABLE missing OUTPUT_QUIET)
+  if(missing)
+    execute_process(COMMAND useradd --system --home-dir /nonexistent --no-create-home
+                            --shell /usr/sbin/nologin mxgate)
+    message(STATUS "Created system user mxgate")
+  endif()
+endif()

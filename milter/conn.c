@@ -1,0 +1,129 @@
+/* conn.c - per-connection and per-message state */
+#include "conn.h"
+
+#include "arena.h"
+#include "dns.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* conn_new - a fresh context */
+struct conn *conn_new(struct config *cfg, struct dns_resolver *dns, unsigned long id)
+{
+    struct conn *c = xcalloc(1, sizeof(*c));
+    c->arena = arena_create();
+    c->msg = arena_create();
+    c->cfg = config_ref(cfg);
+    c->dns = dns;
+    c->id = id;
+    c->client_name = "unknown";
+    strcpy(c->client_addr, "unknown");
+    c->budget_ms = cfg->dns.budget_ms;
+    return c;
+}
+
+/* conn_free - release the context */
+void conn_free(struct conn **cp)
+{
+    if (cp == NULL || *cp == NULL)
+        return;
+    struct conn *c = *cp;
+    arena_destroy(&c->msg);
+    arena_destroy(&c->arena);
+    config_unref(&c->cfg);
+    free(c);
+    *cp = NULL;
+}
+
+/* conn_msg_reset - forget the message */
+void conn_msg_reset(struct conn *c)
+{
+    for (int id = 0; id < CHECK_COUNT; id++)
+        if (check_table[id]->stage >= STAGE_MAIL)
+            memset(&c->slots[id], 0, sizeof(c->slots[id]));
+    arena_reset(c->msg);
+    c->sender = c->rcpt = c->auth_user = c->queue_id = NULL;
+    c->rcpts_ok = c->rcpts_exempt = 0;
+    c->budget_ms = c->cfg->dns.budget_ms;
+}
+
+/* conn_set_client - record the client and whether its network is trusted */
+void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr)
+{
+    c->client_name = arena_strdup(c->arena, name && *name ? name : "unknown");
+    if (addr == NULL)
+        return;
+    c->addr = *addr;
+    ipaddr_format(addr, c->client_addr, sizeof(c->client_addr));
+    for (size_t i = 0; i < c->cfg->trusted.nnetworks; i++)
+        if (cidr_match(&c->cfg->trusted.networks[i], addr))
+            c->trusted_net = true;
+}
+
+/* conn_trusted - skip inbound checks for this client/message? */
+bool conn_trusted(const struct conn *c)
+{
+    return c->trusted_net || (c->cfg->trusted.authenticated && c->auth_user != NULL);
+}
+
+/* slot_arena - connection-stage checks live in the connection's arena */
+static struct arena *slot_arena(const struct conn *c, int id)
+{
+    return check_table[id]->stage >= STAGE_MAIL ? c->msg : c->arena;
+}
+
+/* start_one - start check id once */
+static void start_one(struct conn *c, int id)
+{
+    const struct check_def *def = check_table[id];
+    struct check_slot *slot = &c->slots[id];
+    if (slot->state != SLOT_IDLE)
+        return;
+    slot->state = SLOT_STARTED;
+    if (def->start)
+        def->start(c, c->cfg->check_settings[id], slot_arena(c, id), &slot->state_ptr);
+}
+
+/* conn_start_checks - start the used checks of a stage */
+void conn_start_checks(struct conn *c, enum stage stage)
+{
+    if (conn_trusted(c))
+        return;
+    for (int id = 0; id < CHECK_COUNT; id++)
+        if (check_table[id]->stage == stage && (c->cfg->rules.used_checks & (1u << id)))
+            start_one(c, id);
+}
+
+/* conn_check_word - result word of a check, computed on first demand */
+int conn_check_word(struct conn *c, int id)
+{
+    struct check_slot *slot = &c->slots[id];
+    if (slot->state == SLOT_DONE)
+        return slot->result.word;
+    start_one(c, id);
+    slot->result = check_table[id]->finish(c, c->cfg->check_settings[id], slot->state_ptr);
+    slot->state = SLOT_DONE;
+    return slot->result.word;
+}
+
+/* conn_check_result - a finished result, or NULL */
+const struct check_result *conn_check_result(const struct conn *c, int id)
+{
+    return c->slots[id].state == SLOT_DONE ? &c->slots[id].result : NULL;
+}
+
+/* conn_dns_wait - budgeted wait */
+const struct dns_result *conn_dns_wait(struct conn *c, struct dns_query *q)
+{
+    int64_t start = now_mono_ms();
+    const struct dns_result *r = dns_wait(q, start + (c->budget_ms > 0 ? c->budget_ms : 0));
+    c->budget_ms -= now_mono_ms() - start;
+    return r;
+}
+
+/* conn_macro - read an MTA macro */
+const char *conn_macro(const struct conn *c, const char *name)
+{
+    return c->macro ? c->macro(c->macro_ctx, name) : NULL;
+}

@@ -1,0 +1,90 @@
+/* conn.h - per-connection and per-message state: what is known about the
+ * SMTP session, the checks' states and results, and two arenas (connection
+ * and message) that are the only release points. One connection's callbacks
+ * are serialized by libmilter, possibly on different threads: no locks, no
+ * thread-locals. */
+#ifndef MXGATE_CONN_H
+#define MXGATE_CONN_H
+
+#include "addr.h"
+#include "check.h"
+#include "config.h"
+#include "registry.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct dns_resolver;
+struct dns_query;
+struct dns_result;
+
+enum slot_state { SLOT_IDLE = 0, SLOT_STARTED, SLOT_DONE };
+
+struct check_slot {
+    enum slot_state state;
+    void *state_ptr;
+    struct check_result result;
+};
+
+struct conn {
+    struct arena *arena;     /* lives as long as the connection */
+    struct arena *msg;       /* reset at each MAIL and at abort */
+    struct config *cfg;      /* the snapshot this connection started with */
+    struct dns_resolver *dns;
+    unsigned long id;        /* connection number, for debug logs */
+    unsigned long proto;     /* SMFIP_* flags negotiated with the MTA */
+
+    /* connection facts */
+    const char *client_name; /* as the MTA gives it: a name, "[addr]" or "unknown" */
+    char client_addr[IPADDR_STRLEN];
+    struct ipaddr addr;      /* family 0 when there is no IP client (local submission) */
+    const char *helo;
+    bool trusted_net;
+
+    /* message facts (in msg) */
+    const char *sender, *rcpt, *auth_user, *queue_id;
+    unsigned rcpts_ok, rcpts_exempt;
+    int64_t budget_ms;       /* DNS waiting left for this transaction */
+
+    /* MTA macros: the glue sets a reader; NULL answers NULL */
+    const char *(*macro)(void *ctx, const char *name);
+    void *macro_ctx;
+
+    struct check_slot slots[CHECK_COUNT];
+};
+
+/* conn_new - a context holding a reference to cfg; never NULL. */
+struct conn *conn_new(struct config *cfg, struct dns_resolver *dns, unsigned long id);
+
+/* conn_free - release everything (arenas, queries, the snapshot); clears *cp. */
+void conn_free(struct conn **cp);
+
+/* conn_msg_reset - forget the message (at MAIL and abort): message facts and
+ * the results of message-stage checks; refills the DNS budget. */
+void conn_msg_reset(struct conn *c);
+
+/* conn_set_client - record the client; addr NULL for a non-IP client. */
+void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr);
+
+/* conn_trusted - whether inbound checks are skipped: trusted network, or an
+ * authenticated sender when trusted.authenticated is on. */
+bool conn_trusted(const struct conn *c);
+
+/* conn_start_checks - start every check of stage that a rule uses. */
+void conn_start_checks(struct conn *c, enum stage stage);
+
+/* conn_check_word - the result word of check id, starting and finishing it
+ * if needed (this may wait for DNS within the budget). */
+int conn_check_word(struct conn *c, int id);
+
+/* conn_check_result - the result of check id if it has finished, else NULL. */
+const struct check_result *conn_check_result(const struct conn *c, int id);
+
+/* conn_dns_wait - wait for q within what is left of the transaction's DNS
+ * budget, and charge the time waited to it. For checks. */
+const struct dns_result *conn_dns_wait(struct conn *c, struct dns_query *q);
+
+/* conn_macro - an MTA macro's value, or NULL. */
+const char *conn_macro(const struct conn *c, const char *name);
+
+#endif

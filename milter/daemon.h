@@ -1,0 +1,28 @@
+/* daemon.h - the process around the filter: listening socket, detaching,
+ * pid file, dropping privileges. Called from the main thread at start-up,
+ * before any other thread exists. All return 0, or -1 with err filled. */
+#ifndef MXGATE_DAEMON_H
+#define MXGATE_DAEMON_H
+
+#include <stddef.h>
+
+struct config;
+
+/* daemon_open_socket - refuse a socket already in use, create a unix
+ * socket's directory if missing, open the listening socket through libmilter
+ * (removing a stale unix socket) and apply socket_mode and socket_owner. */
+int daemon_open_socket(const struct config *cfg, char *err, size_t errlen);
+
+/* daemon_detach - fork into the background, new session, stdio on /dev/null. */
+int daemon_detach(char *err, size_t errlen);
+
+/* daemon_write_pidfile - write our pid; refuses if the file names a live
+ * mxgate process. An empty path writes nothing. */
+int daemon_write_pidfile(const char *path, char *err, size_t errlen);
+
+/* daemon_drop_privileges - become user (and group, or the user's primary
+ * group). Nothing to do when user is NULL. Refuses to stay root when a user
+ * is configured but cannot be switched to. */
+int daemon_drop_privileges(const char *user, const char *group, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,245 @@
+/* main.c - mxgate: argv, start-up, signals, reload */
+#include "config.h"
+#include "daemon.h"
+#include "dns.h"
+#include "glue.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct options {
+    const char *path;
+    bool foreground, check_only;
+};
+
+static int wake_pipe[2] = {-1, -1};
+
+/* usage - the synopsis, on stderr */
+static void usage(void)
+{
+    fprintf(stderr, "usage: mxgate [-f] [-n] [-V] [-c FILE]\n"
+                    "  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+                    "  -f       stay in the foreground, log to stderr unless log.to says otherwise\n"
+                    "  -n       check the configuration and exit\n"
+                    "  -V       print the version and exit\n");
+}
+
+/* parse_args - command line to options; exits on -V, -h and errors */
+static void parse_args(int argc, char **argv, struct options *o)
+{
+    int ch;
+    o->path = CONFIG_DEFAULT_PATH;
+    while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
+        switch (ch) {
+        case 'c':
+            o->path = optarg;
+            break;
+        case 'f':
+            o->foreground = true;
+            break;
+        case 'n':
+            o->check_only = true;
+            break;
+        case 'V':
+            printf("mxgate %s\n", MXGATE_VERSION);
+            exit(0);
+        default:
+            usage();
+            exit(ch == 'h' ? 0 : 2);
+        }
+    }
+    if (optind != argc) {
+        usage();
+        exit(2);
+    }
+}
+
+/* on_signal - async-signal-safe: hand the signal to the main loop */
+static void on_signal(int sig)
+{
+    int saved = errno;
+    char b = sig == SIGHUP ? 'H' : 'T';
+    ssize_t w = write(wake_pipe[1], &b, 1);
+    (void)w;
+    errno = saved;
+}
+
+/* install_signals - HUP reloads, TERM/INT stop. These stay unblocked in the
+ * main thread so that the kernel hands process signals to it rather than to
+ * libmilter's own signal thread, which would stop the filter on SIGHUP. */
+static void install_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    if (pipe(wake_pipe) < 0) {
+        perror("mxgate: pipe");
+        exit(1);
+    }
+    fcntl(wake_pipe[1], F_SETFL, O_NONBLOCK);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* dns_settings_of - resolver settings from the configuration */
+static struct dns_settings dns_settings_of(const struct config *cfg)
+{
+    return (struct dns_settings){
+        .servers = cfg->dns.servers,
+        .nservers = cfg->dns.nservers,
+        .timeout_ms = cfg->dns.timeout_ms,
+        .tries = cfg->dns.tries,
+        .cache_entries = cfg->dns.cache_entries,
+        .max_ttl = 86400,
+        .max_neg_ttl = 10800,
+        .trylater_ttl = 0,
+    };
+}
+
+/* open_log - the configured target; stderr in the foreground by default */
+static int open_log(const struct config *cfg, bool foreground, char *err, size_t errlen)
+{
+    const char *to = cfg->log.to ? cfg->log.to : foreground ? "stderr" : "syslog";
+    return log_open(to, cfg->log.facility, (enum log_level)cfg->log.level, err, errlen);
+}
+
+/* reload - SIGHUP: a new snapshot, or the old one and a file:line error */
+static void reload(const struct options *o, struct dns_resolver *dns)
+{
+    char err[1024];
+    struct config *cfg = config_load(o->path, err, sizeof(err));
+    if (cfg == NULL) {
+        log_err("reload failed, still running the previous configuration: %s", err);
+        return;
+    }
+    struct config *old = config_current();
+    struct dns_settings ds = dns_settings_of(cfg);
+    if (strcmp(old->socket, cfg->socket) != 0)
+        log_warn("socket changed to %s: this takes a restart", cfg->socket);
+    if (open_log(cfg, o->foreground, err, sizeof(err)) < 0)
+        log_err("reload: %s; logging continues where it was", err);
+    if (dns_reconfigure(dns, &ds, err, sizeof(err)) < 0)
+        log_err("reload: resolver: %s; it keeps its previous servers", err);
+    config_unref(&old);
+    config_install(cfg);
+    log_info("configuration reloaded from %s", o->path);
+}
+
+/* milter_thread - run libmilter's listener; tell the main loop when it ends */
+static void *milter_thread(void *arg)
+{
+    int *rc = arg;
+    *rc = smfi_main();
+    char b = 'X';
+    ssize_t w = write(wake_pipe[1], &b, 1);
+    (void)w;
+    return NULL;
+}
+
+/* main_loop - wait for signals and the end of the milter thread */
+static void main_loop(const struct options *o, struct dns_resolver *dns)
+{
+    bool stopping = false;
+    char b;
+    for (;;) {
+        ssize_t n = read(wake_pipe[0], &b, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || b == 'X')
+            return;
+        if (b == 'H' && !stopping)
+            reload(o, dns);
+        if (b == 'T' && !stopping) {
+            log_info("stopping");
+            stopping = true;
+            smfi_stop();
+        }
+    }
+}
+
+/* check_config - -n: report and exit */
+static int check_config(const char *path)
+{
+    char err[1024];
+    struct config *cfg = config_load(path, err, sizeof(err));
+    if (cfg == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    printf("configuration OK\n");
+    config_unref(&cfg);
+    return 0;
+}
+
+/* fatal - report a start-up error and exit 1 */
+static void fatal(const char *err)
+{
+    fprintf(stderr, "mxgate: %s\n", err);
+    log_err("%s", err);
+    exit(1);
+}
+
+/* start - from configuration to a listening, unprivileged process */
+static struct dns_resolver *start(const struct options *o, struct config *cfg)
+{
+    char err[1024];
+    if (smfi_register(*glue_filter(NULL)) != MI_SUCCESS)
+        fatal("smfi_register failed");
+    if (daemon_open_socket(cfg, err, sizeof(err)) < 0)
+        fatal(err);
+    if (!o->foreground && daemon_detach(err, sizeof(err)) < 0)
+        fatal(err);
+    if (daemon_write_pidfile(cfg->pidfile, err, sizeof(err)) < 0)
+        fatal(err);
+    if (daemon_drop_privileges(cfg->user, cfg->group, err, sizeof(err)) < 0)
+        fatal(err);
+    struct dns_settings ds = dns_settings_of(cfg);
+    struct dns_resolver *dns = dns_create(&ds, err, sizeof(err));
+    if (dns == NULL)
+        fatal(err);
+    glue_filter(dns);
+    return dns;
+}
+
+/* main - mxgate */
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    char err[1024];
+    parse_args(argc, argv, &o);
+    if (o.check_only)
+        return check_config(o.path);
+    struct config *cfg = config_load(o.path, err, sizeof(err));
+    if (cfg == NULL)
+        fatal(err);
+    if (open_log(cfg, o.foreground, err, sizeof(err)) < 0)
+        fatal(err);
+    install_signals();
+    struct dns_resolver *dns = start(&o, cfg);
+    config_install(config_ref(cfg));
+    log_info("mxgate %s listening on %s", MXGATE_VERSION, cfg->socket);
+    pthread_t tid;
+    int rc = MI_FAILURE;
+    if (pthread_create(&tid, NULL, milter_thread, &rc) != 0)
+        fatal("cannot start the milter thread");
+    main_loop(&o, dns);
+    pthread_join(tid, NULL);
+    config_install(NULL);
+    dns_destroy(&dns);
+    if (cfg->pidfile && cfg->pidfile[0])
+        unlink(cfg->pidfile);
+    config_unref(&cfg);
+    log_info("stopped");
+    return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,46 @@
+/* config_load.h - the settings table: how each setting is read and checked.
+ * Internal to config.c and config_load.c. */
+#ifndef MXGATE_CONFIG_LOAD_H
+#define MXGATE_CONFIG_LOAD_H
+
+#include "config.h"
+
+#include <libconfig.h>
+
+struct loader {
+    struct config *cfg;
+    const char *path;
+    char *err;
+    size_t errlen;
+};
+
+struct setting {
+    const char *name;
+    int (*load)(struct loader *ld, const config_setting_t *s);
+};
+
+/* config_load_root - read every top-level setting into ld->cfg; 0 or -1 with
+ * "FILE:LINE: problem" in ld->err. */
+int config_load_root(struct loader *ld, const config_setting_t *root);
+
+/* loader_fail - format "FILE:LINE: problem" for setting s; returns -1. */
+int loader_fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* load_group - check that group is a group and hand each member to its row
+ * in table; an unknown name is an error. what names the group in messages. */
+int load_group(struct loader *ld, const config_setting_t *group, const char *what,
+               const struct setting *table, size_t n);
+
+/* get_string, get_bool, get_number, get_strings - typed readers that copy
+ * into the snapshot's arena and fail with FILE:LINE. get_number accepts an
+ * integer or a float in [min, max] and stores round(v * scale). get_strings
+ * accepts a list/array of strings or a single string; the result is
+ * NULL-terminated. */
+int get_string(struct loader *ld, const config_setting_t *s, const char **out);
+int get_bool(struct loader *ld, const config_setting_t *s, bool *out);
+int get_number(struct loader *ld, const config_setting_t *s, double min, double max,
+               double scale, unsigned long *out);
+int get_strings(struct loader *ld, const config_setting_t *s, const char ***out, size_t *n);
+
+#endif

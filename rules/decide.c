@@ -1,0 +1,147 @@
+/* decide.c - apply the rules at a stage, log the decision, build the reply */
+#include "decide.h"
+
+#include "arena.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const stage_names[] = {
+    [STAGE_NONE] = "NONE", [STAGE_CONNECT] = "CONNECT", [STAGE_HELO] = "HELO",
+    [STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT",       [STAGE_EOH] = "END-OF-HEADERS",
+    [STAGE_EOM] = "END-OF-MESSAGE",
+};
+
+struct eval {
+    struct conn *c;
+    enum stage stage;
+};
+
+/* decide_stage_name - stage as Postfix names it in logs */
+const char *decide_stage_name(enum stage stage)
+{
+    return stage_names[stage];
+}
+
+/* word_of - rule_word_fn over a connection */
+static int word_of(void *arg, int check_id)
+{
+    struct eval *ev = arg;
+    return conn_check_word(ev->c, check_id);
+}
+
+/* rule_checks - "iprev:fail,spf:pass" for the checks a rule names that ran */
+static void rule_checks(const struct conn *c, const struct rule *r, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int id = 0; id < CHECK_COUNT && n < len; id++) {
+        const struct check_result *res = conn_check_result(c, id);
+        if ((r->checks & (1u << id)) && res)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s:%s", n ? "," : "", check_table[id]->name,
+                                  check_word_name(id, res->word));
+    }
+    if (n == 0)
+        snprintf(buf, len, "-");
+}
+
+/* queue_id - the MTA's queue id, or NOQUEUE as Postfix logs it */
+static const char *queue_id(const struct conn *c)
+{
+    return c->queue_id && *c->queue_id ? c->queue_id : "NOQUEUE";
+}
+
+/* log_decision - "QID: reject: RCPT from name[addr]: 550 5.7.1 text; from=<> to=<> ..." */
+static void log_decision(const struct conn *c, enum stage stage, const struct rule *r,
+                         const char *what, const char *reply)
+{
+    char checks[256];
+    rule_checks(c, r, checks, sizeof(checks));
+    log_info("%s: %s: %s from %s[%s]: %s; from=<%s> to=<%s> helo=<%s> check=%s rule=%d (%s)",
+             queue_id(c), what, stage_names[stage], c->client_name, c->client_addr, reply,
+             c->sender ? c->sender : "", c->rcpt ? c->rcpt : "", c->helo ? c->helo : "", checks,
+             r->index, r->origin);
+}
+
+/* placeholder - value of a {placeholder} for the reply text */
+static const char *placeholder(void *arg, const char *name)
+{
+    const struct eval *ev = arg;
+    const struct conn *c = ev->c;
+    if (strcmp(name, "client_addr") == 0)
+        return c->client_addr;
+    if (strcmp(name, "client_name") == 0)
+        return c->client_name;
+    if (strcmp(name, "helo") == 0)
+        return c->helo;
+    if (strcmp(name, "sender") == 0)
+        return c->sender;
+    if (strcmp(name, "rcpt") == 0)
+        return c->rcpt;
+    if (strcmp(name, "queue_id") == 0)
+        return queue_id(c);
+    return NULL;
+}
+
+/* tarpit - delay the reply, then let evaluation go on */
+static void tarpit(void *arg, const struct rule *r)
+{
+    struct eval *ev = arg;
+    char what[32];
+    snprintf(what, sizeof(what), "tarpit %us", r->action.seconds);
+    log_decision(ev->c, ev->stage, r, what, "delaying the reply");
+    struct timespec ts = {.tv_sec = r->action.seconds};
+    while (nanosleep(&ts, &ts) < 0)
+        ;
+}
+
+/* stage_range - which rules are decided at stage */
+static int stage_range(const struct conn *c, enum stage stage, enum stage *lo, enum stage *hi)
+{
+    *hi = stage;
+    if (stage == STAGE_EOM || stage == STAGE_EOH)
+        *lo = STAGE_EOH;
+    else if (c->cfg->delay_reject)
+        *lo = stage == STAGE_RCPT ? STAGE_NONE : STAGE_COUNT;
+    else
+        *lo = stage == STAGE_CONNECT ? STAGE_NONE : stage;
+    return *lo <= *hi;
+}
+
+/* make_reply - the reply for a verdict, logged */
+static struct reply make_reply(struct eval *ev, struct verdict v)
+{
+    const struct action *a = &v.rule->action;
+    struct reply rep = {.kind = v.kind};
+    if (v.kind == ACTION_REJECT || v.kind == ACTION_DEFER) {
+        rep.code = a->code;
+        rep.ecode = a->ecode;
+        rep.text = rule_expand(a->text, placeholder, ev, ev->c->msg);
+        char line[600];
+        snprintf(line, sizeof(line), "%s %s %s", rep.code, rep.ecode, rep.text);
+        log_decision(ev->c, ev->stage, v.rule, action_name(v.kind), line);
+    } else {
+        log_decision(ev->c, ev->stage, v.rule, action_name(v.kind), "no further rules");
+    }
+    return rep;
+}
+
+/* decide - rules at a stage to a reply */
+struct reply decide(struct conn *c, enum stage stage)
+{
+    enum stage lo, hi;
+    struct eval ev = {.c = c, .stage = stage};
+    if (conn_trusted(c) || !stage_range(c, stage, &lo, &hi))
+        return (struct reply){0};
+    if (stage >= STAGE_EOH && c->rcpts_ok > 0 && c->rcpts_exempt == c->rcpts_ok)
+        return (struct reply){0};
+    struct verdict v = rules_eval(&c->cfg->rules, lo, hi, word_of, tarpit, &ev);
+    if (v.kind == ACTION_CONTINUE)
+        return (struct reply){0};
+    if (v.kind == ACTION_ACCEPT && stage == STAGE_RCPT)
+        c->rcpts_exempt++;
+    return make_reply(&ev, v);
+}

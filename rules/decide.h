@@ -1,0 +1,26 @@
+/* decide.h - apply the rules to a connection at a stage: the one place where
+ * check results become an SMTP answer, and where each decision is logged */
+#ifndef MXGATE_DECIDE_H
+#define MXGATE_DECIDE_H
+
+#include "conn.h"
+#include "rule.h"
+
+/* What the glue sends back to the MTA. kind CONTINUE needs no reply text. */
+struct reply {
+    enum action_kind kind;
+    const char *code, *ecode, *text; /* reject/defer; text is '%'-escaped */
+};
+
+/* decide - evaluate the rules that belong to stage (with delay_reject, the
+ * connect, HELO and MAIL rules are evaluated at RCPT), log a decisive verdict
+ * in one grep-able line, and return the reply. Trusted clients get CONTINUE
+ * without evaluation. At RCPT, an accept counts the recipient as exempt; at
+ * end of message, the rules are skipped when every recipient was exempt. */
+struct reply decide(struct conn *c, enum stage stage);
+
+/* decide_stage_name - "CONNECT", "HELO", "MAIL", "RCPT", "END-OF-HEADERS",
+ * "END-OF-MESSAGE", as in Postfix's logs. */
+const char *decide_stage_name(enum stage stage);
+
+#endif

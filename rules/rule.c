@@ -1,0 +1,248 @@
+/* rule.c - rules: compile conditions and actions, evaluate in order */
+#include "rule.h"
+
+#include "arena.h"
+#include "expr.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TARPIT_MAX 60
+
+static const char *const action_names[] = {
+    [ACTION_CONTINUE] = "continue", [ACTION_ACCEPT] = "accept", [ACTION_REJECT] = "reject",
+    [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit",
+};
+
+/* Placeholders a reply text may use; the glue supplies their values. */
+static const char *const placeholders[] = {
+    "client_addr", "client_name", "helo", "sender", "rcpt", "queue_id", "check", "result", "reason",
+};
+
+/* action_name - text of an action kind */
+const char *action_name(enum action_kind kind)
+{
+    return action_names[kind];
+}
+
+/* is_code - three digits starting with class */
+static bool is_code(const char *w, char cls)
+{
+    return strlen(w) == 3 && w[0] == cls && isdigit((unsigned char)w[1]) &&
+           isdigit((unsigned char)w[2]);
+}
+
+/* is_ecode - RFC 3463 class.subject.detail with the given class */
+static bool is_ecode(const char *w, char cls)
+{
+    int a, b, n = 0;
+    if (w[0] != cls || w[1] != '.' || sscanf(w + 2, "%3d.%3d%n", &a, &b, &n) != 2)
+        return false;
+    return w[2 + n] == '\0' && a >= 0 && b >= 0;
+}
+
+/* check_placeholders - every {name} in text is known and closed */
+static int check_placeholders(const char *text, char *err, size_t errlen)
+{
+    for (const char *p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        size_t n = end ? (size_t)(end - p - 1) : 0;
+        bool known = false;
+        for (size_t i = 0; end && i < ARRAY_LEN(placeholders); i++)
+            known |= strlen(placeholders[i]) == n && strncmp(p + 1, placeholders[i], n) == 0;
+        if (!known) {
+            snprintf(err, errlen, "unknown placeholder \"%.*s\" in reply text",
+                     end ? (int)(end - p + 1) : (int)strlen(p), p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* check_text - printable ASCII of a sensible length */
+static int check_text(const char *text, char *err, size_t errlen)
+{
+    size_t n = strlen(text);
+    if (n > 400) {
+        snprintf(err, errlen, "reply text is longer than 400 characters");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e) {
+            snprintf(err, errlen, "reply text has a character that is not printable ASCII");
+            return -1;
+        }
+    return check_placeholders(text, err, errlen);
+}
+
+/* next_word - copy the next blank-separated word of *p into w */
+static bool next_word(const char **p, char *w, size_t len)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+    size_t n = strcspn(*p, " \t");
+    if (n == 0 || n >= len)
+        return false;
+    memcpy(w, *p, n);
+    w[n] = '\0';
+    return true;
+}
+
+/* parse_reply - [CODE [ECODE]] [TEXT] for reject and defer */
+static int parse_reply(const char *p, char cls, struct arena *arena, struct action *out, char *err,
+                       size_t errlen)
+{
+    char w[32];
+    const char *q = p;
+    strcpy(out->code, cls == '5' ? "550" : "451");
+    snprintf(out->ecode, sizeof(out->ecode), "%c.7.1", cls);
+    if (next_word(&q, w, sizeof(w)) && isdigit((unsigned char)w[0])) {
+        if (!is_code(w, cls)) {
+            snprintf(err, errlen, "\"%s\" is not a %cxx reply code", w, cls);
+            return -1;
+        }
+        memcpy(out->code, w, 4);
+        p = q;
+        if (next_word(&q, w, sizeof(w)) && isdigit((unsigned char)w[0])) {
+            if (!is_ecode(w, cls)) {
+                snprintf(err, errlen, "\"%s\" is not an enhanced status code %c.X.Y", w, cls);
+                return -1;
+            }
+            strlcpy_(out->ecode, w, sizeof(out->ecode));
+            p = q;
+        }
+    }
+    p += strspn(p, " \t");
+    out->text = arena_strdup(arena, *p ? p : cls == '5' ? "Message refused by policy"
+                                                        : "Try again later");
+    return check_text(out->text, err, errlen);
+}
+
+/* parse_tarpit - tarpit SECONDS */
+static int parse_tarpit(const char *p, struct action *out, char *err, size_t errlen)
+{
+    char *end;
+    long v = strtol(p, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (end == p || *end != '\0' || v < 1 || v > TARPIT_MAX) {
+        snprintf(err, errlen, "tarpit needs a number of seconds from 1 to %d", TARPIT_MAX);
+        return -1;
+    }
+    out->seconds = (unsigned)v;
+    return 0;
+}
+
+/* action_parse - action text to struct */
+int action_parse(const char *text, struct arena *arena, struct action *out, char *err,
+                 size_t errlen)
+{
+    char w[16];
+    const char *p = text;
+    memset(out, 0, sizeof(*out));
+    if (!next_word(&p, w, sizeof(w)))
+        w[0] = '\0';
+    for (size_t k = 0; k < ARRAY_LEN(action_names); k++)
+        if (strcmp(w, action_names[k]) == 0)
+            out->kind = (enum action_kind)k;
+    if (out->kind == ACTION_REJECT || out->kind == ACTION_DEFER)
+        return parse_reply(p, out->kind == ACTION_REJECT ? '5' : '4', arena, out, err, errlen);
+    if (out->kind == ACTION_TARPIT)
+        return parse_tarpit(p, out, err, errlen);
+    if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
+        snprintf(err, errlen, "unknown action \"%s\" (continue, accept, reject, defer, tarpit)", w);
+        return -1;
+    }
+    if (p[strspn(p, " \t")] != '\0') {
+        snprintf(err, errlen, "action %s takes no arguments", w);
+        return -1;
+    }
+    return 0;
+}
+
+/* rule_compile - condition and action into a rule */
+int rule_compile(const char *cond, const char *action, struct arena *arena, struct rule *out,
+                 char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->stage = STAGE_CONNECT;
+    if (cond) {
+        out->cond_text = arena_strdup(arena, cond);
+        out->cond = expr_compile(cond, arena, &out->checks, &out->stage, err, errlen);
+        if (out->cond == NULL)
+            return -1;
+        if (out->stage < STAGE_CONNECT)
+            out->stage = STAGE_CONNECT;
+    }
+    return action_parse(action, arena, &out->action, err, errlen);
+}
+
+/* rules_eval - first decisive rule among those of stages lo..hi */
+struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
+                          rule_word_fn word, void (*tarpit)(void *, const struct rule *),
+                          void *arg)
+{
+    for (size_t i = 0; i < rs->count; i++) {
+        const struct rule *r = &rs->rules[i];
+        if (r->stage < lo || r->stage > hi || r->action.kind == ACTION_CONTINUE)
+            continue;
+        if (r->cond && !expr_eval(r->cond, word, arg))
+            continue;
+        if (r->action.kind == ACTION_TARPIT) {
+            tarpit(arg, r);
+            continue;
+        }
+        return (struct verdict){.kind = r->action.kind, .rule = r};
+    }
+    return (struct verdict){0};
+}
+
+/* append - add n bytes of s to the buffer being built */
+static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *buf = xrealloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+}
+
+/* append_clean - add a value, doubling % and dropping control characters */
+static void append_clean(char **buf, size_t *len, size_t *cap, const char *v)
+{
+    for (; v && *v; v++) {
+        if ((unsigned char)*v < 0x20 || *v == 0x7f)
+            continue;
+        append(buf, len, cap, v, 1);
+        if (*v == '%')
+            append(buf, len, cap, "%", 1);
+    }
+}
+
+/* rule_expand - reply text with placeholders filled */
+char *rule_expand(const char *tmpl, const char *(*value)(void *arg, const char *name), void *arg,
+                  struct arena *arena)
+{
+    size_t len = 0, cap = 128;
+    char *buf = xmalloc(cap), name[32];
+    buf[0] = '\0';
+    for (const char *p = tmpl; *p; p++) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        if (end && (size_t)(end - p) < sizeof(name)) {
+            memcpy(name, p + 1, (size_t)(end - p - 1));
+            name[end - p - 1] = '\0';
+            append_clean(&buf, &len, &cap, value(arg, name));
+            p = end;
+        } else {
+            append_clean(&buf, &len, &cap, (char[]){*p, '\0'});
+        }
+    }
+    char *out = arena_strdup(arena, buf);
+    free(buf);
+    return out;
+}

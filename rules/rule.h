@@ -1,0 +1,83 @@
+/* rule.h - rules map check results to actions: compiled once at load time
+ * into an immutable form that lives in the configuration snapshot */
+#ifndef MXGATE_RULE_H
+#define MXGATE_RULE_H
+
+#include "check.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct expr;
+
+enum action_kind {
+    ACTION_CONTINUE = 0, /* no opinion: go on to the next rule */
+    ACTION_ACCEPT,       /* stop evaluating: let this recipient (or message) through */
+    ACTION_REJECT,       /* 5xx */
+    ACTION_DEFER,        /* 4xx */
+    ACTION_TARPIT,       /* delay the reply, then go on */
+};
+
+struct action {
+    enum action_kind kind;
+    char code[4];     /* "550"; empty for continue, accept, tarpit */
+    char ecode[16];   /* "5.7.1" */
+    const char *text; /* reply text template with {placeholders} */
+    unsigned seconds; /* tarpit delay */
+};
+
+struct rule {
+    int index;          /* 1-based position, for logs ("rule=3") */
+    const char *origin; /* "FILE:LINE" */
+    const char *cond_text;
+    struct expr *cond;  /* NULL: always */
+    struct action action;
+    enum stage stage;   /* the latest stage whose facts the condition needs */
+    unsigned checks;    /* bit (1u << id) for every check the condition names */
+};
+
+struct ruleset {
+    struct rule *rules;
+    size_t count;
+    unsigned used_checks; /* union of rules[].checks: the checks worth running */
+};
+
+/* A verdict: what the rules decided at a stage. Zero is "continue, no rule". */
+struct verdict {
+    enum action_kind kind;
+    const struct rule *rule;
+};
+
+/* rule_compile - compile a condition (NULL for always) and an action text into
+ * *out, allocating in arena. 0, or -1 with the problem in err (no file:line:
+ * the caller adds it). */
+int rule_compile(const char *cond, const char *action, struct arena *arena, struct rule *out,
+                 char *err, size_t errlen);
+
+/* action_parse - "continue", "accept", "reject [CODE [ECODE]] [TEXT]",
+ * "defer [CODE [ECODE]] [TEXT]", "tarpit SECONDS". 0 or -1 with err. */
+int action_parse(const char *text, struct arena *arena, struct action *out, char *err,
+                 size_t errlen);
+
+/* action_name - "continue", "accept", "reject", "defer", "tarpit". */
+const char *action_name(enum action_kind kind);
+
+/* Answers a condition needs: the result word of a check, started and waited
+ * for on demand. Returns the word index (0 = no opinion). */
+typedef int (*rule_word_fn)(void *arg, int check_id);
+
+/* rules_eval - walk, in order, the rules whose stage lies in [lo, hi] and
+ * return the first decisive verdict (accept, reject, defer). A matching
+ * tarpit rule calls tarpit(arg, rule) and evaluation goes on. */
+struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
+                          rule_word_fn word, void (*tarpit)(void *, const struct rule *),
+                          void *arg);
+
+/* rule_expand - the reply text of a rule with {placeholders} replaced by
+ * value(arg, name) (NULL: left empty), '%' doubled for libmilter, control
+ * characters dropped. The result is in arena. */
+char *rule_expand(const char *tmpl, const char *(*value)(void *arg, const char *name), void *arg,
+                  struct arena *arena);
+
+#endif

@@ -1,0 +1,50 @@
+/* test_arena.c - the region allocator */
+#include "arena.h"
+#include "unit.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+
+static int order[4], norder;
+
+/* record - destructor that notes its argument */
+static void record(void *arg)
+{
+    order[norder++] = (int)(intptr_t)arg;
+}
+
+UNIT_CASE(allocations_are_aligned_zeroed_and_may_be_large)
+{
+    struct arena *a = arena_create();
+    for (int i = 1; i < 100; i++) {
+        unsigned char *p = arena_alloc(a, (size_t)i * 13);
+        EXPECT(((uintptr_t)p % alignof(max_align_t)) == 0);
+        EXPECT(p[0] == 0 && p[i * 13 - 1] == 0);
+        memset(p, 0xff, (size_t)i * 13);
+    }
+    char *big = arena_alloc(a, 100000);
+    EXPECT(big[99999] == 0);
+    EXPECT_STR(arena_printf(a, "%s-%d", "x", 7), "x-7");
+    EXPECT_STR(arena_strndup(a, "abcdef", 3), "abc");
+    EXPECT(arena_strdup(a, NULL) == NULL);
+    arena_destroy(&a);
+    EXPECT(a == NULL);
+}
+
+UNIT_CASE(destructors_run_newest_first_at_reset_and_destroy)
+{
+    struct arena *a = arena_create();
+    norder = 0;
+    arena_on_release(a, record, (void *)1);
+    arena_on_release(a, record, (void *)2);
+    arena_reset(a);
+    EXPECT(norder == 2 && order[0] == 2 && order[1] == 1);
+    arena_on_release(a, record, (void *)3);
+    arena_alloc(a, 50000);
+    arena_destroy(&a);
+    EXPECT(norder == 3 && order[2] == 3);
+    arena_destroy(&a);
+}
+
+UNIT_MAIN(allocations_are_aligned_zeroed_and_may_be_large,
+          destructors_run_newest_first_at_reset_and_destroy)
