@@ -4,6 +4,7 @@
 #include "dns.h"
 #include "glue.h"
 #include "log.h"
+#include "sockspec.h"
 #include "util.h"
 
 #include <errno.h>
@@ -212,6 +213,17 @@ static struct dns_resolver *start(const struct options *o, struct config *cfg)
     return dns;
 }
 
+/* remove_files - the pid file and a unix socket, at exit */
+static void remove_files(const struct config *cfg)
+{
+    struct sockspec spec;
+    char err[256];
+    if (cfg->pidfile && cfg->pidfile[0])
+        unlink(cfg->pidfile);
+    if (sockspec_parse(cfg->socket, &spec, err, sizeof(err)) == 0 && spec.kind == SOCK_UNIX)
+        unlink(spec.path);
+}
+
 /* main - mxgate */
 int main(int argc, char **argv)
 {
@@ -237,8 +249,7 @@ int main(int argc, char **argv)
     pthread_join(tid, NULL);
     config_install(NULL);
     dns_destroy(&dns);
-    if (cfg->pidfile && cfg->pidfile[0])
-        unlink(cfg->pidfile);
+    remove_files(cfg);
     config_unref(&cfg);
     log_info("stopped");
     return rc == MI_SUCCESS ? 0 : 1;

@@ -88,6 +88,7 @@ static bool next_word(const char **p, char *w, size_t len)
         return false;
     memcpy(w, *p, n);
     w[n] = '\0';
+    *p += n;
     return true;
 }
 

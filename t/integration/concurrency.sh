@@ -1,0 +1,38 @@
+#!/bin/sh
+# concurrency.sh - 100 concurrent connections, 300 full transactions, against
+# the real daemon with DNS from NSD: every one completes without an error and
+# with the reply its client address deserves.
+. "$T/lib/common.sh"
+. "$T/lib/nsd.sh"
+. "$T/lib/mxgate.sh"
+
+mkdir -p "$WORK/nsd"
+nsd_start "$WORK/nsd" "$T/zones" example.test 2.0.192.in-addr.arpa
+on_exit nsd_stop
+DNS_SERVERS="\"$NSD_ADDR:$NSD_PORT\""
+mxgate_config "$T/integration/mxgate-test.conf"
+mxgate_start
+
+# Clients 192.0.2.0 .. 192.0.2.99, three times each: only .10 and .30 pass iprev.
+cat > "$WORK/load.script" <<'SCRIPT'
+connect client%n.example 4 192.0.2.%n 40000
+helo client%n.example
+mail <sender%n@example.org>
+rcpt <bob@example.net>
+data
+header From: sender%n@example.org
+header Subject: load %n
+eoh
+body A line of body text for connection %n.
+bodyraw 4000 x
+eom
+quit
+SCRIPT
+for round in 0 1 2; do
+    "$MILTERC" -s "$MXGATE_SOCKET" -c 100 -n 100 -q "$WORK/load.script" > "$WORK/sum$round" 2>&1 ||
+        { cat "$WORK/sum$round" >&2; fail "round $round: some transactions failed"; }
+    expect_grep 'runs=100 ok=100 failed=0' "$WORK/sum$round" "round $round: 100 concurrent transactions, no error"
+    expect_grep 'continue=4 ' "$WORK/sum$round" "round $round: the two clients with confirmed PTR pass (rcpt and eom)"
+    expect_grep 'reject=98 ' "$WORK/sum$round" "round $round: the 98 others are refused at RCPT"
+done
+mxgate_stop

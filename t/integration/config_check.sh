@@ -1,0 +1,37 @@
+#!/bin/sh
+# config_check.sh - mxgate -n says "configuration OK" or names file and line,
+# and start-up refuses a broken or unreadable file with a clear message.
+. "$T/lib/common.sh"
+
+"$MXGATE" -n -c "$T/../contrib/mxgate.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 0 "the shipped configuration passes -n"
+expect_eq "$(cat "$WORK/out")" "configuration OK" "-n prints configuration OK"
+
+cat > "$WORK/bad.conf" <<'CONF'
+socket = "unix:/tmp/x.sock";
+rules = (
+  { if = "iprev is fial"; do = "reject"; }
+);
+CONF
+"$MXGATE" -n -c "$WORK/bad.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "-n exits 1 for a broken rule"
+expect_eq "$(cat "$WORK/out")" "$WORK/bad.conf:3: rule 1: condition \"iprev is fial\", column 10: check iprev has no result \"fial\"" \
+    "-n names file, line and problem"
+
+printf 'socket = "unix:/tmp/x.sock";\nsocket_mode = ;\n' > "$WORK/syntax.conf"
+"$MXGATE" -n -c "$WORK/syntax.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "-n exits 1 for a syntax error"
+expect_grep "^$WORK/syntax.conf:2: syntax error" "$WORK/out" "a syntax error names file and line"
+
+"$MXGATE" -f -c "$WORK/bad.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "start-up with an invalid configuration exits 1"
+expect_grep "^mxgate: $WORK/bad.conf:3: " "$WORK/out" "start-up says file:line"
+
+"$MXGATE" -f -c "$WORK/missing.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "start-up with a missing file exits 1"
+expect_grep "cannot read the configuration: No such file" "$WORK/out" "and says why"
+
+"$MXGATE" -x > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 2 "an unknown option is a usage error"
+"$MXGATE" -V > "$WORK/out" 2>&1
+expect_grep '^mxgate [0-9]+\.[0-9]+\.[0-9]+$' "$WORK/out" "-V prints the version"

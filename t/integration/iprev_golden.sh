@@ -1,0 +1,33 @@
+#!/bin/sh
+# iprev_golden.sh - every case in cases/: a scripted transaction replayed by
+# milterc against the real daemon, with DNS from NSD serving t/zones; the
+# replies must match cases/NAME.expected byte for byte. Also checks the shape
+# of the decision log line and that nothing was refused with a 5xx on a DNS
+# failure.
+. "$T/lib/common.sh"
+. "$T/lib/nsd.sh"
+. "$T/lib/mxgate.sh"
+
+mkdir -p "$WORK/nsd"
+nsd_start "$WORK/nsd" "$T/zones" example.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa
+on_exit nsd_stop
+DNS_SERVERS="\"$NSD_ADDR:$NSD_PORT\""
+mxgate_config "$T/integration/mxgate-test.conf"
+mxgate_start
+
+for script in "$T"/integration/cases/*.script; do
+    name=$(basename "$script" .script)
+    "$MILTERC" -s "$MXGATE_SOCKET" "$script" > "$WORK/$name.out" 2> "$WORK/$name.err" ||
+        { cat "$WORK/$name.err" >&2; fail "$name: milterc failed"; }
+    diff -u "$T/integration/cases/$name.expected" "$WORK/$name.out" >&2 || fail "$name: replies differ"
+    pass "$name"
+done
+
+expect_grep '4AB1C02: reject: RCPT from elsewhere\.example\.test\[192\.0\.2\.20\]: 550 5\.7\.25 .*; from=<alice@example\.org> to=<bob@example\.net> helo=<elsewhere\.example\.test> check=iprev:fail rule=3 \(.*mxgate\.conf:1[0-9]\)' \
+    "$MXGATE_LOG" "a decision is one grep-able line with queue id, reply, envelope, check and rule"
+expect_grep 'NOQUEUE: reject: RCPT from unknown\[192\.0\.2\.40\]' "$MXGATE_LOG" \
+    "without a queue id the line says NOQUEUE, as Postfix does"
+expect_grep 'NOQUEUE: defer: RCPT from unknown\[198\.51\.100\.1\]: 450 4\.7\.25 .*check=iprev:temperror' \
+    "$MXGATE_LOG" "a DNS failure is logged as a deferral"
+expect_no_grep 'reject: .*198\.51\.100\.1' "$MXGATE_LOG" "a DNS failure never becomes a reject"
+mxgate_stop
