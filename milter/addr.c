@@ -120,8 +120,7 @@ int cidr_parse(const char *s, struct cidr *out, char *err, size_t errlen)
         return -1;
     }
     if (!prefix_bits_clear(out->net.b, out->prefix, total)) {
-        snprintf(err, errlen, "\"%s\": address has bits set beyond the /%u prefix", s,
-                 out->prefix);
+        snprintf(err, errlen, "\"%s\": address has bits set beyond the /%u prefix", s, out->prefix);
         return -1;
     }
     return 0;

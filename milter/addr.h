@@ -10,13 +10,13 @@
  * address (::ffff:a.b.c.d) is folded into its IPv4 form so that one client is
  * one address whatever socket the MTA accepted it on. */
 struct ipaddr {
-    int family;           /* 0 (none), AF_INET or AF_INET6 */
-    unsigned char b[16];  /* network order; 4 bytes used for AF_INET */
+    int family;          /* 0 (none), AF_INET or AF_INET6 */
+    unsigned char b[16]; /* network order; 4 bytes used for AF_INET */
 };
 
 struct cidr {
     struct ipaddr net;
-    unsigned prefix;      /* 0..32 or 0..128 */
+    unsigned prefix; /* 0..32 or 0..128 */
 };
 
 #define IPADDR_STRLEN 46

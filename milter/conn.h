@@ -27,24 +27,24 @@ struct check_slot {
 };
 
 struct conn {
-    struct arena *arena;     /* lives as long as the connection */
-    struct arena *msg;       /* reset at each MAIL and at abort */
-    struct config *cfg;      /* the snapshot this connection started with */
+    struct arena *arena; /* lives as long as the connection */
+    struct arena *msg;   /* reset at each MAIL and at abort */
+    struct config *cfg;  /* the snapshot this connection started with */
     struct dns_resolver *dns;
-    unsigned long id;        /* connection number, for debug logs */
-    unsigned long proto;     /* SMFIP_* flags negotiated with the MTA */
+    unsigned long id;    /* connection number, for debug logs */
+    unsigned long proto; /* SMFIP_* flags negotiated with the MTA */
 
     /* connection facts */
     const char *client_name; /* as the MTA gives it: a name, "[addr]" or "unknown" */
     char client_addr[IPADDR_STRLEN];
-    struct ipaddr addr;      /* family 0 when there is no IP client (local submission) */
+    struct ipaddr addr; /* family 0 when there is no IP client (local submission) */
     const char *helo;
     bool trusted_net;
 
     /* message facts (in msg) */
     const char *sender, *rcpt, *auth_user, *queue_id;
     unsigned rcpts_ok, rcpts_exempt;
-    int64_t budget_ms;       /* DNS waiting left for this transaction */
+    int64_t budget_ms; /* DNS waiting left for this transaction */
 
     /* MTA macros: the glue sets a reader; NULL answers NULL */
     const char *(*macro)(void *ctx, const char *name);

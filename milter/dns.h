@@ -32,15 +32,15 @@ enum dns_status {
 struct dns_rr {
     uint32_t ttl;
     union {
-        unsigned char a[4];    /* A */
+        unsigned char a[4];     /* A */
         unsigned char aaaa[16]; /* AAAA */
         struct {
-            uint16_t pref;     /* MX preference; 0 otherwise */
-            const char *name;  /* PTR, MX, CNAME, NS target, lowercase, no trailing dot */
+            uint16_t pref;    /* MX preference; 0 otherwise */
+            const char *name; /* PTR, MX, CNAME, NS target, lowercase, no trailing dot */
         } host;
         struct {
-            const char *data;  /* TXT: the character-strings concatenated (RFC 7208 §3.3) */
-            size_t len;        /* may contain NUL bytes */
+            const char *data; /* TXT: the character-strings concatenated (RFC 7208 §3.3) */
+            size_t len;       /* may contain NUL bytes */
         } txt;
     } u;
 };
@@ -48,10 +48,11 @@ struct dns_rr {
 /* An answer: immutable once published, shared by every waiter and the cache. */
 struct dns_result {
     enum dns_status status;
-    const char *why;       /* for try-later: "timeout", "SERVFAIL", "REFUSED", "malformed", ...; else NULL */
-    uint16_t type;         /* the asked type */
-    const char *name;      /* the asked name, lowercase, no trailing dot */
-    size_t count;          /* records in rr[] (0 unless DNS_FOUND) */
+    const char
+        *why; /* for try-later: "timeout", "SERVFAIL", "REFUSED", "malformed", ...; else NULL */
+    uint16_t type;    /* the asked type */
+    const char *name; /* the asked name, lowercase, no trailing dot */
+    size_t count;     /* records in rr[] (0 unless DNS_FOUND) */
     const struct dns_rr *rr;
 };
 
@@ -61,12 +62,12 @@ struct dns_query;
 struct dns_settings {
     const char *const *servers; /* "ip", "ip:port", "[v6]:port"; NULL/0 = /etc/resolv.conf */
     size_t nservers;
-    unsigned timeout_ms;        /* per try, per server (c-ares timeout) */
-    unsigned tries;             /* c-ares tries */
-    size_t cache_entries;       /* bound on cached answers; 0 disables the cache */
-    uint32_t max_ttl;           /* cap on positive TTLs, seconds (e.g. 86400) */
-    uint32_t max_neg_ttl;       /* cap on negative TTLs, seconds (RFC 2308: <= 10800) */
-    uint32_t trylater_ttl;      /* how long a try-later answer is reused, seconds (0: never) */
+    unsigned timeout_ms;   /* per try, per server (c-ares timeout) */
+    unsigned tries;        /* c-ares tries */
+    size_t cache_entries;  /* bound on cached answers; 0 disables the cache */
+    uint32_t max_ttl;      /* cap on positive TTLs, seconds (e.g. 86400) */
+    uint32_t max_neg_ttl;  /* cap on negative TTLs, seconds (RFC 2308: <= 10800) */
+    uint32_t trylater_ttl; /* how long a try-later answer is reused, seconds (0: never) */
 };
 
 /* dns_create - start the resolver thread. Returns NULL and fills err on
@@ -79,8 +80,7 @@ struct dns_resolver *dns_create(const struct dns_settings *s, char *err, size_t 
 void dns_destroy(struct dns_resolver **rp);
 
 /* dns_reconfigure - replace servers and timeouts (reload). 0, or -1 and err. */
-int dns_reconfigure(struct dns_resolver *r, const struct dns_settings *s, char *err,
-                    size_t errlen);
+int dns_reconfigure(struct dns_resolver *r, const struct dns_settings *s, char *err, size_t errlen);
 
 /* dns_submit - start a lookup of (name, type) and return a handle at once.
  * A fresh cache entry answers without a packet; an identical query already in

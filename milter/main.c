@@ -28,11 +28,12 @@ static int wake_pipe[2] = {-1, -1};
 /* usage - the synopsis, on stderr */
 static void usage(void)
 {
-    fprintf(stderr, "usage: mxgate [-f] [-n] [-V] [-c FILE]\n"
-                    "  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-                    "  -f       stay in the foreground, log to stderr unless log.to says otherwise\n"
-                    "  -n       check the configuration and exit\n"
-                    "  -V       print the version and exit\n");
+    fprintf(stderr,
+            "usage: mxgate [-f] [-n] [-V] [-c FILE]\n"
+            "  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+            "  -f       stay in the foreground, log to stderr unless log.to says otherwise\n"
+            "  -n       check the configuration and exit\n"
+            "  -V       print the version and exit\n");
 }
 
 /* parse_args - command line to options; exits on -V, -h and errors */

@@ -67,8 +67,8 @@ static int parse_inet(const char *rest, enum sock_kind kind, struct sockspec *ou
     const char *at = strchr(rest, '@');
     int family = kind == SOCK_INET ? AF_INET : AF_INET6;
     if (at == NULL || parse_port(rest, (size_t)(at - rest), &out->port) < 0) {
-        snprintf(err, errlen, "expected PORT@%s after \"%s:\"", kind == SOCK_INET ? "ADDRESS" : "[ADDRESS]",
-                 kind == SOCK_INET ? "inet" : "inet6");
+        snprintf(err, errlen, "expected PORT@%s after \"%s:\"",
+                 kind == SOCK_INET ? "ADDRESS" : "[ADDRESS]", kind == SOCK_INET ? "inet" : "inet6");
         return -1;
     }
     if (parse_host(at + 1, family, out) < 0) {
@@ -94,8 +94,8 @@ int sockspec_parse(const char *spec, struct sockspec *out, char *err, size_t err
         return parse_inet(spec + 5, SOCK_INET, out, err, errlen);
     if (strncmp(spec, "inet6:", 6) == 0)
         return parse_inet(spec + 6, SOCK_INET6, out, err, errlen);
-    snprintf(err, errlen, "socket \"%s\" is not unix:PATH, inet:PORT@ADDRESS or inet6:PORT@[ADDRESS]",
-             spec);
+    snprintf(err, errlen,
+             "socket \"%s\" is not unix:PATH, inet:PORT@ADDRESS or inet6:PORT@[ADDRESS]", spec);
     return -1;
 }
 
@@ -148,8 +148,8 @@ static int inet_in_use(const struct sockspec *s, char *err, size_t errlen)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
         rc = errno == EADDRINUSE ? 1 : -1;
-        snprintf(err, errlen, "cannot listen on %s:%u@%s: %s",
-                 family == AF_INET ? "inet" : "inet6", s->port, s->host,
+        snprintf(err, errlen, "cannot listen on %s:%u@%s: %s", family == AF_INET ? "inet" : "inet6",
+                 s->port, s->host,
                  errno == EADDRINUSE ? "address already in use" : strerror(errno));
     }
     close(fd);

@@ -42,8 +42,8 @@ struct check_def {
     /* configure - read this check's settings group (may be NULL when absent)
      * into an object allocated in arena; 0, or -1 with "problem" in err (the
      * caller adds file:line). NULL if the check has no settings. */
-    int (*configure)(const config_setting_t *group, struct arena *arena, void **settings,
-                     char *err, size_t errlen);
+    int (*configure)(const config_setting_t *group, struct arena *arena, void **settings, char *err,
+                     size_t errlen);
     /* start - begin work without blocking (submit DNS queries); may keep
      * private state in *state, allocated in arena (the connection's or the
      * message's, by stage). NULL if there is nothing to start. */

@@ -77,9 +77,11 @@ static struct check_result confirm(struct conn *c, const struct dns_result *ptr)
         dns_release(&q[i]);
     }
     if (res.word == IPREV_FAIL)
-        res = trylater ? (struct check_result){IPREV_TEMPERROR, "forward lookup failed temporarily"}
-                       : (struct check_result){IPREV_FAIL, arena_printf(c->arena,
-                             "no PTR name of %s resolves back to it", c->client_addr)};
+        res = trylater
+                  ? (struct check_result){IPREV_TEMPERROR, "forward lookup failed temporarily"}
+                  : (struct check_result){
+                        IPREV_FAIL, arena_printf(c->arena, "no PTR name of %s resolves back to it",
+                                                 c->client_addr)};
     return res;
 }
 
@@ -96,8 +98,8 @@ static struct check_result iprev_finish(struct conn *c, const void *settings, vo
         return confirm(c, ptr);
     case DNS_NXDOMAIN:
     case DNS_NODATA:
-        return (struct check_result){IPREV_PERMERROR,
-                                     arena_printf(c->arena, "no PTR record for %s", c->client_addr)};
+        return (struct check_result){
+            IPREV_PERMERROR, arena_printf(c->arena, "no PTR record for %s", c->client_addr)};
     case DNS_TRYLATER:
         break;
     }

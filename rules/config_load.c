@@ -31,7 +31,7 @@ int loader_fail(struct loader *ld, const config_setting_t *s, const char *fmt, .
 
 /* load_group - dispatch every member of group to its row in the table */
 int load_group(struct loader *ld, const config_setting_t *group, const char *what,
-                      const struct setting *table, size_t n)
+               const struct setting *table, size_t n)
 {
     if (!config_setting_is_group(group))
         return loader_fail(ld, group, "%s must be a group { ... }", what);
@@ -69,17 +69,16 @@ int get_bool(struct loader *ld, const config_setting_t *s, bool *out)
 }
 
 /* get_number - an integer or float setting within [min, max], scaled */
-int get_number(struct loader *ld, const config_setting_t *s, double min, double max,
-                      double scale, unsigned long *out)
+int get_number(struct loader *ld, const config_setting_t *s, double min, double max, double scale,
+               unsigned long *out)
 {
     int t = config_setting_type(s);
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64 && t != CONFIG_TYPE_FLOAT)
         return loader_fail(ld, s, "%s must be a number", config_setting_name(s));
-    double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                                      : (double)config_setting_get_int64(s);
+    double v =
+        t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s) : (double)config_setting_get_int64(s);
     if (v < min || v > max)
-        return loader_fail(ld, s, "%s must be between %g and %g", config_setting_name(s), min,
-                           max);
+        return loader_fail(ld, s, "%s must be between %g and %g", config_setting_name(s), min, max);
     *out = (unsigned long)(v * scale + 0.5);
     return 0;
 }
@@ -105,4 +104,3 @@ int get_strings(struct loader *ld, const config_setting_t *s, const char ***out,
     }
     return 0;
 }
-

@@ -39,8 +39,8 @@ int load_group(struct loader *ld, const config_setting_t *group, const char *wha
  * NULL-terminated. */
 int get_string(struct loader *ld, const config_setting_t *s, const char **out);
 int get_bool(struct loader *ld, const config_setting_t *s, bool *out);
-int get_number(struct loader *ld, const config_setting_t *s, double min, double max,
-               double scale, unsigned long *out);
+int get_number(struct loader *ld, const config_setting_t *s, double min, double max, double scale,
+               unsigned long *out);
 int get_strings(struct loader *ld, const config_setting_t *s, const char ***out, size_t *n);
 
 #endif

@@ -156,8 +156,10 @@ static int load_dns_servers(struct loader *ld, const config_setting_t *s)
         else
             snprintf(host, sizeof(host), "%s", v);
         if (ipaddr_parse(host, &a) < 0)
-            return loader_fail(ld, s, "DNS server \"%s\" is not ADDRESS, ADDRESS:PORT or "
-                                      "[IPV6]:PORT", v);
+            return loader_fail(ld, s,
+                               "DNS server \"%s\" is not ADDRESS, ADDRESS:PORT or "
+                               "[IPV6]:PORT",
+                               v);
     }
     return 0;
 }
@@ -199,9 +201,8 @@ static int load_dns_cache(struct loader *ld, const config_setting_t *s)
 }
 
 static const struct setting dns_settings[] = {
-    {"servers", load_dns_servers},    {"timeout", load_dns_timeout},
-    {"tries", load_dns_tries},        {"budget", load_dns_budget},
-    {"cache_entries", load_dns_cache},
+    {"servers", load_dns_servers}, {"timeout", load_dns_timeout},     {"tries", load_dns_tries},
+    {"budget", load_dns_budget},   {"cache_entries", load_dns_cache},
 };
 
 /* load_dns - dns = { servers; timeout; tries; budget; cache_entries; } */
@@ -273,8 +274,7 @@ static int configure_checks(struct loader *ld, const config_setting_t *root)
         const config_setting_t *g = checks ? config_setting_get_member(checks, def->name) : NULL;
         char why[400];
         void *settings = NULL;
-        if (def->configure &&
-            def->configure(g, ld->cfg->arena, &settings, why, sizeof(why)) < 0)
+        if (def->configure && def->configure(g, ld->cfg->arena, &settings, why, sizeof(why)) < 0)
             return loader_fail(ld, g ? g : checks, "checks.%s: %s", def->name, why);
         ld->cfg->check_settings[id] = settings;
     }

@@ -10,8 +10,8 @@
 #include <time.h>
 
 static const char *const stage_names[] = {
-    [STAGE_NONE] = "NONE", [STAGE_CONNECT] = "CONNECT", [STAGE_HELO] = "HELO",
-    [STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT",       [STAGE_EOH] = "END-OF-HEADERS",
+    [STAGE_NONE] = "NONE",          [STAGE_CONNECT] = "CONNECT", [STAGE_HELO] = "HELO",
+    [STAGE_MAIL] = "MAIL",          [STAGE_RCPT] = "RCPT",       [STAGE_EOH] = "END-OF-HEADERS",
     [STAGE_EOM] = "END-OF-MESSAGE",
 };
 

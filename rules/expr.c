@@ -83,8 +83,7 @@ static unsigned word_bit(struct parser *ps, int id)
     int w = check_word_find(id, ps->tok);
     if (w < 0) {
         char msg[160];
-        snprintf(msg, sizeof(msg), "check %s has no result \"%s\"", check_table[id]->name,
-                 ps->tok);
+        snprintf(msg, sizeof(msg), "check %s has no result \"%s\"", check_table[id]->name, ps->tok);
         fail(ps, msg);
         return 0;
     }

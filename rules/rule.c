@@ -117,8 +117,9 @@ static int parse_reply(const char *p, char cls, struct arena *arena, struct acti
         }
     }
     p += strspn(p, " \t");
-    out->text = arena_strdup(arena, *p ? p : cls == '5' ? "Message refused by policy"
-                                                        : "Try again later");
+    out->text = arena_strdup(arena, *p           ? p
+                                    : cls == '5' ? "Message refused by policy"
+                                                 : "Try again later");
     return check_text(out->text, err, errlen);
 }
 
@@ -182,9 +183,8 @@ int rule_compile(const char *cond, const char *action, struct arena *arena, stru
 }
 
 /* rules_eval - first decisive rule among those of stages lo..hi */
-struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
-                          rule_word_fn word, void (*tarpit)(void *, const struct rule *),
-                          void *arg)
+struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi, rule_word_fn word,
+                          void (*tarpit)(void *, const struct rule *), void *arg)
 {
     for (size_t i = 0; i < rs->count; i++) {
         const struct rule *r = &rs->rules[i];

@@ -31,10 +31,10 @@ struct rule {
     int index;          /* 1-based position, for logs ("rule=3") */
     const char *origin; /* "FILE:LINE" */
     const char *cond_text;
-    struct expr *cond;  /* NULL: always */
+    struct expr *cond; /* NULL: always */
     struct action action;
-    enum stage stage;   /* the latest stage whose facts the condition needs */
-    unsigned checks;    /* bit (1u << id) for every check the condition names */
+    enum stage stage; /* the latest stage whose facts the condition needs */
+    unsigned checks;  /* bit (1u << id) for every check the condition names */
 };
 
 struct ruleset {
@@ -70,9 +70,8 @@ typedef int (*rule_word_fn)(void *arg, int check_id);
 /* rules_eval - walk, in order, the rules whose stage lies in [lo, hi] and
  * return the first decisive verdict (accept, reject, defer). A matching
  * tarpit rule calls tarpit(arg, rule) and evaluation goes on. */
-struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
-                          rule_word_fn word, void (*tarpit)(void *, const struct rule *),
-                          void *arg);
+struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi, rule_word_fn word,
+                          void (*tarpit)(void *, const struct rule *), void *arg);
 
 /* rule_expand - the reply text of a rule with {placeholders} replaced by
  * value(arg, name) (NULL: left empty), '%' doubled for libmilter, control

@@ -107,7 +107,8 @@ UNIT_CASE(bad_values_name_file_line_and_problem)
     EXPECT_CONTAINS(error_of("trusted = { networks = [ \"10.1.2.3/8\" ]; };\n"),
                     "F:1: trusted.networks: \"10.1.2.3/8\": address has bits set");
     EXPECT_CONTAINS(error_of("log = { level = \"loud\"; };\n"), "F:1: log level \"loud\"");
-    EXPECT_CONTAINS(error_of("delay_reject = \"yes\";\n"), "F:1: delay_reject must be true or false");
+    EXPECT_CONTAINS(error_of("delay_reject = \"yes\";\n"),
+                    "F:1: delay_reject must be true or false");
     EXPECT_CONTAINS(error_of("pidfile = \"run/x.pid\";\n"), "F:1: pidfile must be an absolute");
 }
 
@@ -152,4 +153,5 @@ UNIT_CASE(a_snapshot_outlives_its_replacement_while_referenced)
 UNIT_MAIN(an_empty_file_gives_the_documented_defaults, a_full_file_is_read,
           syntax_errors_name_file_and_line, unknown_settings_name_file_and_line,
           bad_values_name_file_line_and_problem, bad_rules_name_the_rule_and_its_line,
-          a_missing_file_says_it_cannot_be_read, a_snapshot_outlives_its_replacement_while_referenced)
+          a_missing_file_says_it_cannot_be_read,
+          a_snapshot_outlives_its_replacement_while_referenced)

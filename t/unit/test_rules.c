@@ -158,7 +158,8 @@ UNIT_CASE(first_decisive_rule_wins_and_tarpit_goes_on)
     char err[256];
     EXPECT(rule_compile("iprev is pass", "accept", a, &rules[0], err, sizeof(err)) == 0);
     EXPECT(rule_compile("iprev is fail", "tarpit 1", a, &rules[1], err, sizeof(err)) == 0);
-    EXPECT(rule_compile("iprev in (fail, permerror)", "reject", a, &rules[2], err, sizeof(err)) == 0);
+    EXPECT(rule_compile("iprev in (fail, permerror)", "reject", a, &rules[2], err, sizeof(err)) ==
+           0);
     EXPECT(rule_compile(NULL, "defer", a, &rules[3], err, sizeof(err)) == 0);
     struct ruleset rs = {.rules = rules, .count = 4};
     int tarpits = 0;

@@ -13,32 +13,32 @@ static int unit_case_failed;
 
 #define UNIT_CASE(name) static void name(void)
 
-#define EXPECT(cond)                                                                    \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);         \
-            unit_case_failed = 1;                                                       \
-        }                                                                               \
+#define EXPECT(cond)                                                            \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
+            unit_case_failed = 1;                                               \
+        }                                                                       \
     } while (0)
 
-#define EXPECT_STR(got, want)                                                           \
-    do {                                                                                \
-        const char *g_ = (got), *w_ = (want);                                           \
-        if (g_ == NULL || strcmp(g_, w_) != 0) {                                        \
-            fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, \
-                    #got, g_ ? g_ : "(null)", w_);                                      \
-            unit_case_failed = 1;                                                       \
-        }                                                                               \
+#define EXPECT_STR(got, want)                                                                   \
+    do {                                                                                        \
+        const char *g_ = (got), *w_ = (want);                                                   \
+        if (g_ == NULL || strcmp(g_, w_) != 0) {                                                \
+            fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #got, \
+                    g_ ? g_ : "(null)", w_);                                                    \
+            unit_case_failed = 1;                                                               \
+        }                                                                                       \
     } while (0)
 
-#define EXPECT_CONTAINS(got, want)                                                      \
-    do {                                                                                \
-        const char *g_ = (got), *w_ = (want);                                           \
-        if (g_ == NULL || strstr(g_, w_) == NULL) {                                     \
-            fprintf(stderr, "%s:%d: %s is \"%s\", expected it to contain \"%s\"\n",      \
-                    __FILE__, __LINE__, #got, g_ ? g_ : "(null)", w_);                  \
-            unit_case_failed = 1;                                                       \
-        }                                                                               \
+#define EXPECT_CONTAINS(got, want)                                                            \
+    do {                                                                                      \
+        const char *g_ = (got), *w_ = (want);                                                 \
+        if (g_ == NULL || strstr(g_, w_) == NULL) {                                           \
+            fprintf(stderr, "%s:%d: %s is \"%s\", expected it to contain \"%s\"\n", __FILE__, \
+                    __LINE__, #got, g_ ? g_ : "(null)", w_);                                  \
+            unit_case_failed = 1;                                                             \
+        }                                                                                     \
     } while (0)
 
 typedef void (*unit_fn)(void);
@@ -60,11 +60,11 @@ static inline int unit_run(const unit_fn *fns, const char *names, size_t n)
     return failed ? 1 : 0;
 }
 
-#define UNIT_MAIN(...)                                                                  \
-    int main(void)                                                                      \
-    {                                                                                   \
-        static const unit_fn fns_[] = {__VA_ARGS__};                                    \
-        return unit_run(fns_, #__VA_ARGS__, sizeof(fns_) / sizeof(fns_[0]));            \
+#define UNIT_MAIN(...)                                                       \
+    int main(void)                                                           \
+    {                                                                        \
+        static const unit_fn fns_[] = {__VA_ARGS__};                         \
+        return unit_run(fns_, #__VA_ARGS__, sizeof(fns_) / sizeof(fns_[0])); \
     }
 
 #endif
