@@ -30,4 +30,8 @@ expect_grep 'NOQUEUE: reject: RCPT from unknown\[192\.0\.2\.40\]' "$MXGATE_LOG" 
 expect_grep 'NOQUEUE: defer: RCPT from unknown\[198\.51\.100\.1\]: 450 4\.7\.25 .*check=iprev:temperror' \
     "$MXGATE_LOG" "a DNS failure is logged as a deferral"
 expect_no_grep 'reject: .*198\.51\.100\.1' "$MXGATE_LOG" "a DNS failure never becomes a reject"
+expect_eq "$(grep -c 'did not send the macro i; add it to milter_end_of_data_macros (Postfix) or confMILTER_MACROS_EOM (Sendmail)' "$MXGATE_LOG")" 1 \
+    "a missing queue id macro is named once, with the setting that sends it"
+expect_eq "$(grep -c 'did not send the macro {mail_addr}; add it to milter_mail_macros' "$MXGATE_LOG")" 1 \
+    "missing MAIL macros (no way to see SMTP AUTH) are named once"
 mxgate_stop

@@ -6,6 +6,7 @@
 
 mxgate_config "$T/integration/mxgate-test.conf"
 mxgate_start
+expect_eq "$(stat -c %a "$WORK/mxgate.sock")" 660 "the unix socket gets socket_mode"
 sed -e "s|$WORK/mxgate.pid|$WORK/second.pid|" -e "s|$MXGATE_LOG|$WORK/second.log|" \
     "$WORK/mxgate.conf" > "$WORK/second.conf"
 "$MXGATE" -f -c "$WORK/second.conf" > "$WORK/out" 2>&1; rc=$?
