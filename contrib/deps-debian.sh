@@ -5,7 +5,7 @@
 set -eu
 build="gcc make cmake pkg-config libmilter-dev libc-ares-dev libconfig-dev libsqlite3-dev
        libpsl-dev libopendkim-dev libssl-dev"
-test="nsd clang-format procps"
+test="nsd clang-format"
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $test"
 missing=""
