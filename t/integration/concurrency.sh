@@ -1,15 +1,11 @@
-#!/bin/sh
+#!/bin/bash
 # concurrency.sh - 100 concurrent connections, 300 full transactions, against
 # the real daemon with DNS from NSD: every one completes without an error and
 # with the reply its client address deserves.
 . "$T/lib/common.sh"
-. "$T/lib/nsd.sh"
 . "$T/lib/mxgate.sh"
 
-mkdir -p "$WORK/nsd"
-nsd_start "$WORK/nsd" "$T/zones" example.test 2.0.192.in-addr.arpa
-on_exit nsd_stop
-DNS_SERVERS="\"$NSD_ADDR:$NSD_PORT\""
+dns_start example.test 2.0.192.in-addr.arpa
 mxgate_config "$T/integration/mxgate-test.conf"
 mxgate_start
 

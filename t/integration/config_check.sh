@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # config_check.sh - mxgate -n says "configuration OK" or names file and line,
 # and start-up refuses a broken or unreadable file with a clear message.
 . "$T/lib/common.sh"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # dns_unreachable.sh - with no DNS server answering, every decision that
 # needs DNS is a 4xx within the DNS budget; nothing is rejected with a 5xx
 # and the daemon does not crash.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # dropped_connections.sh - connections that vanish mid-transaction (after
 # MAIL, after RCPT, in the middle of the body) leave no state behind: the
 # daemon keeps serving and, under the sanitizers, exits without a leak report.

@@ -1,17 +1,13 @@
-#!/bin/sh
+#!/bin/bash
 # iprev_golden.sh - every case in cases/: a scripted transaction replayed by
 # milterc against the real daemon, with DNS from NSD serving t/zones; the
 # replies must match cases/NAME.expected byte for byte. Also checks the shape
 # of the decision log line and that nothing was refused with a 5xx on a DNS
 # failure.
 . "$T/lib/common.sh"
-. "$T/lib/nsd.sh"
 . "$T/lib/mxgate.sh"
 
-mkdir -p "$WORK/nsd"
-nsd_start "$WORK/nsd" "$T/zones" example.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa
-on_exit nsd_stop
-DNS_SERVERS="\"$NSD_ADDR:$NSD_PORT\""
+dns_start example.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa
 mxgate_config "$T/integration/mxgate-test.conf"
 mxgate_start
 

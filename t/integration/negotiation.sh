@@ -4,13 +4,9 @@
 # headers or body when no check reads them; exactly the macros it reads. With
 # delay_reject = false, it answers at connect and refuses there.
 . "$T/lib/common.sh"
-. "$T/lib/nsd.sh"
 . "$T/lib/mxgate.sh"
 
-mkdir -p "$WORK/nsd"
-nsd_start "$WORK/nsd" "$T/zones" example.test 2.0.192.in-addr.arpa
-on_exit nsd_stop
-DNS_SERVERS="\"$NSD_ADDR:$NSD_PORT\""
+dns_start example.test 2.0.192.in-addr.arpa
 mxgate_config "$T/integration/mxgate-test.conf"
 mxgate_start
 "$MILTERC" -v -s "$MXGATE_SOCKET" "$T/integration/cases/iprev_pass.script" > "$WORK/v" 2>&1 ||

@@ -1,15 +1,11 @@
-#!/bin/sh
+#!/bin/bash
 # reload.sh - SIGHUP: a broken file is logged with file:line and the daemon
 # keeps serving with the old configuration; a good file takes over for new
 # connections while a connection that started before keeps its snapshot.
 . "$T/lib/common.sh"
-. "$T/lib/nsd.sh"
 . "$T/lib/mxgate.sh"
 
-mkdir -p "$WORK/nsd"
-nsd_start "$WORK/nsd" "$T/zones" example.test 2.0.192.in-addr.arpa
-on_exit nsd_stop
-DNS_SERVERS="\"$NSD_ADDR:$NSD_PORT\""
+dns_start example.test 2.0.192.in-addr.arpa
 mxgate_config "$T/integration/mxgate-test.conf"
 mxgate_start
 cases="$T/integration/cases"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # socket_in_use.sh - a second daemon on the same socket says so and exits 1,
 # leaving the first one serving.
 . "$T/lib/common.sh"

@@ -1,6 +1,9 @@
 # mxgate.sh - start and stop the real daemon for a test. Sourced after
 # common.sh; needs $MXGATE (the binary).
 #
+#   dns_start ZONE...   - start NSD (t/lib/nsd.sh) serving t/zones/ZONE.zone on
+#                         loopback, stopped at exit; mxgate_config then points
+#                         mxgate at it
 #   mxgate_config TEMPLATE [SED-ARGS...] - write $WORK/mxgate.conf from a template,
 #       replacing @SOCKET@, @PIDFILE@, @LOG@ and @DNS@ (a quoted server list)
 #   mxgate_start        - run mxgate -f in the background on $MXGATE_SOCKET,
@@ -13,6 +16,15 @@ MXGATE_SOCKET="unix:$WORK/mxgate.sock"
 MXGATE_LOG="$WORK/mxgate.log"
 MXGATE_PID=""
 DNS_SERVERS=${DNS_SERVERS:-'"127.0.0.1:1"'}
+
+. "$T/lib/nsd.sh"
+
+dns_start() {
+    mkdir -p "$WORK/nsd"
+    nsd_start "$WORK/nsd" "$T/zones" "$@" || fail "NSD did not start"
+    on_exit nsd_stop
+    DNS_SERVERS="\"$NSD_ADDR:$NSD_PORT\""
+}
 
 mxgate_config() {
     tmpl=$1; shift

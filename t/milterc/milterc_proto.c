@@ -286,7 +286,7 @@ void proto_close(struct proto_conn *c)
 static int wait_fd(int fd, short events, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - now_mono_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = fd, .events = events};
@@ -333,7 +333,7 @@ static int read_full(struct proto_conn *c, unsigned char *p, size_t n, int64_t d
 static int write_full(struct proto_conn *c, const unsigned char *p, size_t n, char *err,
                       size_t errlen)
 {
-    int64_t deadline = now_ms() + c->timeout_ms;
+    int64_t deadline = now_mono_ms() + c->timeout_ms;
     size_t done = 0;
     while (done < n) {
         ssize_t k = send(c->fd, p + done, n - done, MSG_NOSIGNAL);
@@ -369,7 +369,7 @@ int proto_send(struct proto_conn *c, char cmd, const void *data, size_t len, cha
 /* read_packet - read one packet into c->in; its command into *cmd */
 static int read_packet(struct proto_conn *c, char *cmd, char *err, size_t errlen)
 {
-    int64_t deadline = now_ms() + c->timeout_ms;
+    int64_t deadline = now_mono_ms() + c->timeout_ms;
     unsigned char hdr[5];
     if (read_full(c, hdr, sizeof(hdr), deadline, err, errlen) < 0)
         return -1;

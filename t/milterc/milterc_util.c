@@ -1,60 +1,10 @@
-/* milterc_util.c - allocation that never fails, a byte buffer, time and text helpers */
+/* milterc_util.c - a byte buffer, sleeping and text helpers for milterc */
 #include "milterc_util.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* oom - report an allocation failure and abort */
-static void oom(size_t n)
-{
-    fprintf(stderr, "milterc: fatal: out of memory allocating %zu bytes\n", n);
-    abort();
-}
-
-/* xmalloc - malloc or abort */
-void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL)
-        oom(n);
-    return p;
-}
-
-/* xcalloc - calloc or abort */
-void *xcalloc(size_t count, size_t size)
-{
-    void *p = calloc(count ? count : 1, size ? size : 1);
-    if (p == NULL)
-        oom(count * size);
-    return p;
-}
-
-/* xrealloc - realloc or abort */
-void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (q == NULL)
-        oom(n);
-    return q;
-}
-
-/* xstrdup - strdup or abort */
-char *xstrdup(const char *s)
-{
-    return xstrndup(s, strlen(s));
-}
-
-/* xstrndup - copy at most n bytes of s into a new string */
-char *xstrndup(const char *s, size_t n)
-{
-    size_t len = strnlen(s, n);
-    char *p = xmalloc(len + 1);
-    memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
-}
 
 /* buf_reserve - make room for n more bytes and the trailing NUL */
 static void buf_reserve(struct buf *b, size_t n)
@@ -127,14 +77,6 @@ void buf_free(struct buf *b)
 uint32_t get_u32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* now_ms - monotonic milliseconds */
-int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* sleep_ms - nanosleep that survives signals */

@@ -1,4 +1,4 @@
-/* milterc_util.h - allocation that never fails, a byte buffer, time and text helpers */
+/* milterc_util.h - a byte buffer, sleeping and text helpers for milterc */
 #ifndef MILTERC_UTIL_H
 #define MILTERC_UTIL_H
 
@@ -6,15 +6,9 @@
 #include <stdio.h>
 #include <stddef.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* xmalloc, xcalloc, xrealloc, xstrdup, xstrndup - allocate or abort with a
- * message on stderr; they never return NULL. Any thread. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t count, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
+/* Allocation (xmalloc & co.), ARRAY_LEN and the monotonic clock come from
+ * the daemon's own util.h. */
+#include "util.h"
 
 /* struct buf - growable byte buffer; { 0 } is a valid empty buffer. The
  * contents are always followed by a NUL that len does not count. */
@@ -42,9 +36,6 @@ void buf_free(struct buf *b);
 
 /* get_u32 - read a big-endian integer from 4 bytes at p (any alignment). */
 uint32_t get_u32(const unsigned char *p);
-
-/* now_ms - monotonic clock in milliseconds. */
-int64_t now_ms(void);
 
 /* sleep_ms - sleep for ms milliseconds, resuming after signals. */
 void sleep_ms(long ms);
