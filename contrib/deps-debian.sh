@@ -5,7 +5,7 @@
 set -eu
 build="gcc make cmake pkg-config libmilter-dev libc-ares-dev libconfig-dev libsqlite3-dev
        libpsl-dev libopendkim-dev libssl-dev"
-test="nsd clang-format"
+test="nsd clang-format postfix swaks"
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $test"
 missing=""
@@ -16,4 +16,6 @@ done
 echo "deps-debian.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Postfix for the end-to-end tests: installed unconfigured; tests run private instances.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get install -y -qq --no-install-recommends $missing

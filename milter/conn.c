@@ -48,10 +48,13 @@ void conn_msg_reset(struct conn *c)
     c->budget_ms = c->cfg->dns.budget_ms;
 }
 
-/* conn_set_client - record the client and whether its network is trusted */
+/* conn_set_client - record the client and whether its network is trusted.
+ * MTAs pass "[address]" when the client has no (verified) name; log it the
+ * way Postfix does, as "unknown". */
 void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr)
 {
-    c->client_name = arena_strdup(c->arena, name && *name ? name : "unknown");
+    bool named = name && *name && *name != '[';
+    c->client_name = arena_strdup(c->arena, named ? name : "unknown");
     if (addr == NULL)
         return;
     c->addr = *addr;

@@ -35,7 +35,7 @@ struct conn {
     unsigned long proto; /* SMFIP_* flags negotiated with the MTA */
 
     /* connection facts */
-    const char *client_name; /* as the MTA gives it: a name, "[addr]" or "unknown" */
+    const char *client_name; /* the MTA's name for the client, or "unknown" */
     char client_addr[IPADDR_STRLEN];
     struct ipaddr addr; /* family 0 when there is no IP client (local submission) */
     const char *helo;
