@@ -13,7 +13,8 @@
  *   slowN        the A record after N milliseconds (UDP); "slowN-ttl0": TTL 0
  *   anything else: A 192.0.2.99, TTL 60 (NODATA for other types)
  *
- * Usage: dnsfault -a ADDR -p PORT -l LOGFILE. Writes "ready" to the log once
+ * Usage: dnsfault -a ADDR -p PORT -l LOGFILE [-m MODE]. With -m, MODE (one of
+ * the labels above) applies to every query whatever its name. Writes "ready" to the log once
  * bound (exit 2 if the address is taken), then one line per query received:
  * "udp NAME TYPE" or "tcp NAME TYPE". Runs until killed. */
 #include "pkt.h"
@@ -157,12 +158,16 @@ static int answer_fault(struct pkt *p, const unsigned char *in, const struct que
     return 1;
 }
 
+static const char *forced_mode; /* -m: the behaviour for every query */
+
 /* respond - the reply for one query into p; returns the delay in ms, -1 for none */
 static long respond(const unsigned char *in, size_t len, int tcp, struct pkt *p)
 {
     struct query q;
     if (query_parse(in, len, &q) < 0)
         return -1;
+    if (forced_mode)
+        snprintf(q.label, sizeof(q.label), "%s", forced_mode);
     fprintf(qlog, "%s %s %u\n", tcp ? "tcp" : "udp", q.name, q.type);
     fflush(qlog);
     p->len = 0;
@@ -330,18 +335,20 @@ int main(int argc, char **argv)
 {
     const char *addr = NULL, *logpath = NULL;
     int port = 0, opt;
-    while ((opt = getopt(argc, argv, "a:p:l:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:l:m:")) != -1) {
         if (opt == 'a')
             addr = optarg;
         else if (opt == 'p')
             port = atoi(optarg);
         else if (opt == 'l')
             logpath = optarg;
+        else if (opt == 'm')
+            forced_mode = optarg;
         else
             return 1;
     }
     if (addr == NULL || port <= 0 || logpath == NULL) {
-        fprintf(stderr, "usage: dnsfault -a ADDR -p PORT -l LOGFILE\n");
+        fprintf(stderr, "usage: dnsfault -a ADDR -p PORT -l LOGFILE [-m MODE]\n");
         return 1;
     }
     int ufd, tfd;
