@@ -116,6 +116,18 @@ int daemon_open_socket(const struct config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* daemon_check_ids - the accounts the configuration names exist */
+int daemon_check_ids(const struct config *cfg, char *err, size_t errlen)
+{
+    uid_t uid;
+    gid_t gid;
+    if (cfg->user && lookup_ids(cfg->user, cfg->group, &uid, &gid, err, errlen) < 0)
+        return -1;
+    if (cfg->socket_owner && lookup_ids(cfg->socket_owner, NULL, &uid, &gid, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
 /* daemon_detach - classic double-fork-free detach: fork, setsid */
 int daemon_detach(char *err, size_t errlen)
 {

@@ -25,4 +25,8 @@ int daemon_write_pidfile(const char *path, char *err, size_t errlen);
  * is configured but cannot be switched to. */
 int daemon_drop_privileges(const char *user, const char *group, char *err, size_t errlen);
 
+/* daemon_check_ids - whether user, group and socket_owner name existing
+ * accounts, for -n; 0, or -1 with the unknown name in err. */
+int daemon_check_ids(const struct config *cfg, char *err, size_t errlen);
+
 #endif

@@ -179,6 +179,11 @@ static int check_config(const char *path)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    if (daemon_check_ids(cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        config_unref(&cfg);
+        return 1;
+    }
     printf("configuration OK\n");
     config_unref(&cfg);
     return 0;

@@ -3,7 +3,10 @@
 # and start-up refuses a broken or unreadable file with a clear message.
 . "$T/lib/common.sh"
 
-"$MXGATE" -n -c "$T/../contrib/mxgate.conf" > "$WORK/out" 2>&1; rc=$?
+# The shipped file as installed, but with an account every machine has
+# (cmake --install creates the mxgate user; the test suite does not install).
+sed 's|^user .*|user = "nobody";|' "$T/../contrib/mxgate.conf" > "$WORK/shipped.conf"
+"$MXGATE" -n -c "$WORK/shipped.conf" > "$WORK/out" 2>&1; rc=$?
 expect_eq "$rc" 0 "the shipped configuration passes -n"
 expect_eq "$(cat "$WORK/out")" "configuration OK" "-n prints configuration OK"
 

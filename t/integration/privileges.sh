@@ -18,6 +18,9 @@ expect_eq "$("$MILTERC" -s "$MXGATE_SOCKET" "$WORK/t.script" 2>/dev/null)" "rcpt
     "and serves"
 sed -i 's|^user .*|user = "no-such-user-here";|' "$WORK/mxgate.conf"
 sed -i "s|$WORK/mxgate.sock|$WORK/other.sock|" "$WORK/mxgate.conf"
+"$MXGATE" -n -c "$WORK/mxgate.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "-n refuses an unknown user"
+expect_grep "^$WORK/mxgate.conf: unknown user \"no-such-user-here\"" "$WORK/out" "and names the file and the user"
 "$MXGATE" -f -c "$WORK/mxgate.conf" > "$WORK/out" 2>&1; rc=$?
 expect_eq "$rc" 1 "an unknown user is refused at start-up"
 expect_grep 'unknown user "no-such-user-here"' "$WORK/out" "with the user's name"
