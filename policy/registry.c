@@ -3,14 +3,14 @@
 
 #include <string.h>
 
-#define CHECK(n) extern const struct check_def check_##n;
+#define CHECK_DEF(n) extern const struct check_def check_##n;
 #include "checks.def"
-#undef CHECK
+#undef CHECK_DEF
 
 const struct check_def *const check_table[CHECK_COUNT] = {
-#define CHECK(n) [CHECK_ID_##n] = &check_##n,
+#define CHECK_DEF(n) [CHECK_ID_##n] = &check_##n,
 #include "checks.def"
-#undef CHECK
+#undef CHECK_DEF
 };
 
 /* check_find - look a check up by name */

@@ -5,9 +5,9 @@
 #include "check.h"
 
 enum check_id {
-#define CHECK(n) CHECK_ID_##n,
+#define CHECK_DEF(n) CHECK_ID_##n,
 #include "checks.def"
-#undef CHECK
+#undef CHECK_DEF
     CHECK_COUNT
 };
 

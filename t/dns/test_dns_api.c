@@ -1,5 +1,5 @@
 /* test_dns_api.c - the resolver's API without a DNS server: names, specs, handles */
-#include "check.h"
+#include "testing.h"
 #include "dns.h"
 #include "util.h"
 

@@ -1,5 +1,5 @@
 /* test_dns_cache.c - TTL cache and in-flight table, with an injected clock */
-#include "check.h"
+#include "testing.h"
 #include "dns_cache.h"
 #include "util.h"
 

@@ -1,5 +1,5 @@
 /* test_dns_msg.c - the reply parser on crafted and hostile packets */
-#include "check.h"
+#include "testing.h"
 #include "dns_msg.h"
 #include "pkt.h"
 

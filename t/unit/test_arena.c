@@ -1,6 +1,6 @@
 /* test_arena.c - the region allocator */
 #include "arena.h"
-#include "unit.h"
+#include "testing.h"
 
 #include <stdalign.h>
 #include <stdint.h>
@@ -13,38 +13,41 @@ static void record(void *arg)
     order[norder++] = (int)(intptr_t)arg;
 }
 
-UNIT_CASE(allocations_are_aligned_zeroed_and_may_be_large)
+static void allocations_are_aligned_zeroed_and_may_be_large(void)
 {
     struct arena *a = arena_create();
     for (int i = 1; i < 100; i++) {
         unsigned char *p = arena_alloc(a, (size_t)i * 13);
-        EXPECT(((uintptr_t)p % alignof(max_align_t)) == 0);
-        EXPECT(p[0] == 0 && p[i * 13 - 1] == 0);
+        CHECK(((uintptr_t)p % alignof(max_align_t)) == 0);
+        CHECK(p[0] == 0 && p[i * 13 - 1] == 0);
         memset(p, 0xff, (size_t)i * 13);
     }
     char *big = arena_alloc(a, 100000);
-    EXPECT(big[99999] == 0);
-    EXPECT_STR(arena_printf(a, "%s-%d", "x", 7), "x-7");
-    EXPECT_STR(arena_strndup(a, "abcdef", 3), "abc");
-    EXPECT(arena_strdup(a, NULL) == NULL);
+    CHECK(big[99999] == 0);
+    CHECK_STR(arena_printf(a, "%s-%d", "x", 7), "x-7");
+    CHECK_STR(arena_strndup(a, "abcdef", 3), "abc");
+    CHECK(arena_strdup(a, NULL) == NULL);
     arena_destroy(&a);
-    EXPECT(a == NULL);
+    CHECK(a == NULL);
 }
 
-UNIT_CASE(destructors_run_newest_first_at_reset_and_destroy)
+static void destructors_run_newest_first_at_reset_and_destroy(void)
 {
     struct arena *a = arena_create();
     norder = 0;
     arena_on_release(a, record, (void *)1);
     arena_on_release(a, record, (void *)2);
     arena_reset(a);
-    EXPECT(norder == 2 && order[0] == 2 && order[1] == 1);
+    CHECK(norder == 2 && order[0] == 2 && order[1] == 1);
     arena_on_release(a, record, (void *)3);
     arena_alloc(a, 50000);
     arena_destroy(&a);
-    EXPECT(norder == 3 && order[2] == 3);
+    CHECK(norder == 3 && order[2] == 3);
     arena_destroy(&a);
 }
 
-UNIT_MAIN(allocations_are_aligned_zeroed_and_may_be_large,
-          destructors_run_newest_first_at_reset_and_destroy)
+#define ARENA_TESTS(T)                                 \
+    T(allocations_are_aligned_zeroed_and_may_be_large) \
+    T(destructors_run_newest_first_at_reset_and_destroy)
+
+TEST_MAIN(ARENA_TESTS)

@@ -2,7 +2,7 @@
  * for every kind of mistake */
 #include "config.h"
 #include "log.h"
-#include "unit.h"
+#include "testing.h"
 
 #include <unistd.h>
 
@@ -39,24 +39,24 @@ static const char *error_of(const char *text)
     return out;
 }
 
-UNIT_CASE(an_empty_file_gives_the_documented_defaults)
+static void an_empty_file_gives_the_documented_defaults(void)
 {
     char err[256];
     struct config *cfg = load_text("", err, sizeof(err));
-    EXPECT(cfg != NULL);
+    CHECK(cfg != NULL);
     if (cfg == NULL)
         return;
-    EXPECT_STR(cfg->socket, "unix:/run/mxgate/mxgate.sock");
-    EXPECT(cfg->socket_mode == 0660);
-    EXPECT(cfg->dns.timeout_ms == 2000 && cfg->dns.budget_ms == 8000);
-    EXPECT(cfg->delay_reject && cfg->trusted.authenticated);
-    EXPECT(cfg->trusted.nnetworks == 2);
-    EXPECT(cfg->rules.count == 0 && cfg->log.level == LOG_LVL_INFO);
+    CHECK_STR(cfg->socket, "unix:/run/mxgate/mxgate.sock");
+    CHECK(cfg->socket_mode == 0660);
+    CHECK(cfg->dns.timeout_ms == 2000 && cfg->dns.budget_ms == 8000);
+    CHECK(cfg->delay_reject && cfg->trusted.authenticated);
+    CHECK(cfg->trusted.nnetworks == 2);
+    CHECK(cfg->rules.count == 0 && cfg->log.level == LOG_LVL_INFO);
     config_unref(&cfg);
-    EXPECT(cfg == NULL);
+    CHECK(cfg == NULL);
 }
 
-UNIT_CASE(a_full_file_is_read)
+static void a_full_file_is_read(void)
 {
     char err[256];
     struct config *cfg = load_text(
@@ -69,72 +69,72 @@ UNIT_CASE(a_full_file_is_read)
         "rules = ( { if = \"iprev is fail\"; do = \"reject 550 5.7.25 no\"; },\n"
         "          { do = \"accept\"; } );\n",
         err, sizeof(err));
-    EXPECT(cfg != NULL);
+    CHECK(cfg != NULL);
     if (cfg == NULL) {
         fprintf(stderr, "%s\n", err);
         return;
     }
-    EXPECT_STR(cfg->hostnames[0], "mx1.example.net");
-    EXPECT(cfg->naddresses == 2 && cfg->dns.nservers == 2);
-    EXPECT(cfg->dns.timeout_ms == 500 && cfg->dns.budget_ms == 5000);
-    EXPECT(!cfg->trusted.authenticated && cfg->trusted.nnetworks == 1);
-    EXPECT(cfg->rules.count == 2 && cfg->rules.rules[1].index == 2);
-    EXPECT(cfg->rules.used_checks == (1u << CHECK_ID_iprev));
+    CHECK_STR(cfg->hostnames[0], "mx1.example.net");
+    CHECK(cfg->naddresses == 2 && cfg->dns.nservers == 2);
+    CHECK(cfg->dns.timeout_ms == 500 && cfg->dns.budget_ms == 5000);
+    CHECK(!cfg->trusted.authenticated && cfg->trusted.nnetworks == 1);
+    CHECK(cfg->rules.count == 2 && cfg->rules.rules[1].index == 2);
+    CHECK(cfg->rules.used_checks == (1u << CHECK_ID_iprev));
     config_unref(&cfg);
 }
 
-UNIT_CASE(syntax_errors_name_file_and_line)
+static void syntax_errors_name_file_and_line(void)
 {
-    EXPECT_CONTAINS(error_of("socket = \"unix:/x\";\n\nsocket_mode = ;\n"), "F:3: ");
+    CHECK_CONTAINS(error_of("socket = \"unix:/x\";\n\nsocket_mode = ;\n"), "F:3: ");
 }
 
-UNIT_CASE(unknown_settings_name_file_and_line)
+static void unknown_settings_name_file_and_line(void)
 {
-    EXPECT_STR(error_of("socket = \"unix:/x\";\nsokcet_mode = \"0600\";\n"),
-               "F:2: unknown setting \"sokcet_mode\" in the configuration");
-    EXPECT_STR(error_of("dns = {\n  server = [ \"127.0.0.1\" ];\n};\n"),
-               "F:2: unknown setting \"server\" in dns");
-    EXPECT_STR(error_of("checks = { spam = { }; };\n"), "F:1: unknown check \"spam\"");
+    CHECK_STR(error_of("socket = \"unix:/x\";\nsokcet_mode = \"0600\";\n"),
+              "F:2: unknown setting \"sokcet_mode\" in the configuration");
+    CHECK_STR(error_of("dns = {\n  server = [ \"127.0.0.1\" ];\n};\n"),
+              "F:2: unknown setting \"server\" in dns");
+    CHECK_STR(error_of("checks = { spam = { }; };\n"), "F:1: unknown check \"spam\"");
 }
 
-UNIT_CASE(bad_values_name_file_line_and_problem)
+static void bad_values_name_file_line_and_problem(void)
 {
-    EXPECT_CONTAINS(error_of("\nsocket = \"tcp:25\";\n"), "F:2: socket \"tcp:25\" is not unix:");
-    EXPECT_CONTAINS(error_of("socket_mode = \"rw\";\n"), "F:1: socket_mode \"rw\" is not an octal");
-    EXPECT_CONTAINS(error_of("dns = { timeout = 600; };\n"), "F:1: timeout must be between");
-    EXPECT_CONTAINS(error_of("dns = { servers = [ \"ns.example\" ]; };\n"),
-                    "F:1: DNS server \"ns.example\" is not");
-    EXPECT_CONTAINS(error_of("trusted = { networks = [ \"10.1.2.3/8\" ]; };\n"),
-                    "F:1: trusted.networks: \"10.1.2.3/8\": address has bits set");
-    EXPECT_CONTAINS(error_of("log = { level = \"loud\"; };\n"), "F:1: log level \"loud\"");
-    EXPECT_CONTAINS(error_of("delay_reject = \"yes\";\n"),
-                    "F:1: delay_reject must be true or false");
-    EXPECT_CONTAINS(error_of("pidfile = \"run/x.pid\";\n"), "F:1: pidfile must be an absolute");
+    CHECK_CONTAINS(error_of("\nsocket = \"tcp:25\";\n"), "F:2: socket \"tcp:25\" is not unix:");
+    CHECK_CONTAINS(error_of("socket_mode = \"rw\";\n"), "F:1: socket_mode \"rw\" is not an octal");
+    CHECK_CONTAINS(error_of("dns = { timeout = 600; };\n"), "F:1: timeout must be between");
+    CHECK_CONTAINS(error_of("dns = { servers = [ \"ns.example\" ]; };\n"),
+                   "F:1: DNS server \"ns.example\" is not");
+    CHECK_CONTAINS(error_of("trusted = { networks = [ \"10.1.2.3/8\" ]; };\n"),
+                   "F:1: trusted.networks: \"10.1.2.3/8\": address has bits set");
+    CHECK_CONTAINS(error_of("log = { level = \"loud\"; };\n"), "F:1: log level \"loud\"");
+    CHECK_CONTAINS(error_of("delay_reject = \"yes\";\n"),
+                   "F:1: delay_reject must be true or false");
+    CHECK_CONTAINS(error_of("pidfile = \"run/x.pid\";\n"), "F:1: pidfile must be an absolute");
 }
 
-UNIT_CASE(bad_rules_name_the_rule_and_its_line)
+static void bad_rules_name_the_rule_and_its_line(void)
 {
-    EXPECT_CONTAINS(error_of("rules = (\n  { if = \"iprev is pass\"; do = \"accept\"; },\n"
-                             "  { if = \"iprev is bogus\"; do = \"reject\"; }\n);\n"),
-                    "F:3: rule 2: condition \"iprev is bogus\", column 10: check iprev has no "
-                    "result \"bogus\"");
-    EXPECT_CONTAINS(error_of("rules = ( { if = \"iprev is fail\"; } );\n"),
-                    "F:1: rule 1 has no do = \"ACTION\"");
-    EXPECT_CONTAINS(error_of("rules = ( { if = \"iprev is fail\"; do = \"reject 450\"; } );\n"),
-                    "F:1: rule 1: \"450\" is not a 5xx reply code");
-    EXPECT_CONTAINS(error_of("rules = ( { when = \"x\"; do = \"accept\"; } );\n"),
-                    "F:1: unknown setting \"when\" in rule 1");
+    CHECK_CONTAINS(error_of("rules = (\n  { if = \"iprev is pass\"; do = \"accept\"; },\n"
+                            "  { if = \"iprev is bogus\"; do = \"reject\"; }\n);\n"),
+                   "F:3: rule 2: condition \"iprev is bogus\", column 10: check iprev has no "
+                   "result \"bogus\"");
+    CHECK_CONTAINS(error_of("rules = ( { if = \"iprev is fail\"; } );\n"),
+                   "F:1: rule 1 has no do = \"ACTION\"");
+    CHECK_CONTAINS(error_of("rules = ( { if = \"iprev is fail\"; do = \"reject 450\"; } );\n"),
+                   "F:1: rule 1: \"450\" is not a 5xx reply code");
+    CHECK_CONTAINS(error_of("rules = ( { when = \"x\"; do = \"accept\"; } );\n"),
+                   "F:1: unknown setting \"when\" in rule 1");
 }
 
-UNIT_CASE(a_missing_file_says_it_cannot_be_read)
+static void a_missing_file_says_it_cannot_be_read(void)
 {
     char err[256];
-    EXPECT(config_load("/nonexistent/mxgate.conf", err, sizeof(err)) == NULL);
-    EXPECT_STR(err, "/nonexistent/mxgate.conf: cannot read the configuration: No such file or "
-                    "directory");
+    CHECK(config_load("/nonexistent/mxgate.conf", err, sizeof(err)) == NULL);
+    CHECK_STR(err, "/nonexistent/mxgate.conf: cannot read the configuration: No such file or "
+                   "directory");
 }
 
-UNIT_CASE(a_snapshot_outlives_its_replacement_while_referenced)
+static void a_snapshot_outlives_its_replacement_while_referenced(void)
 {
     char err[256];
     struct config *a = load_text("socket = \"unix:/a\";\n", err, sizeof(err));
@@ -142,16 +142,22 @@ UNIT_CASE(a_snapshot_outlives_its_replacement_while_referenced)
     config_install(a);
     struct config *held = config_current();
     config_install(b);
-    EXPECT_STR(held->socket, "unix:/a");
+    CHECK_STR(held->socket, "unix:/a");
     struct config *now = config_current();
-    EXPECT_STR(now->socket, "unix:/b");
+    CHECK_STR(now->socket, "unix:/b");
     config_unref(&held);
     config_unref(&now);
     config_install(NULL);
 }
 
-UNIT_MAIN(an_empty_file_gives_the_documented_defaults, a_full_file_is_read,
-          syntax_errors_name_file_and_line, unknown_settings_name_file_and_line,
-          bad_values_name_file_line_and_problem, bad_rules_name_the_rule_and_its_line,
-          a_missing_file_says_it_cannot_be_read,
-          a_snapshot_outlives_its_replacement_while_referenced)
+#define CONFIG_TESTS(T)                            \
+    T(an_empty_file_gives_the_documented_defaults) \
+    T(a_full_file_is_read)                         \
+    T(syntax_errors_name_file_and_line)            \
+    T(unknown_settings_name_file_and_line)         \
+    T(bad_values_name_file_line_and_problem)       \
+    T(bad_rules_name_the_rule_and_its_line)        \
+    T(a_missing_file_says_it_cannot_be_read)       \
+    T(a_snapshot_outlives_its_replacement_while_referenced)
+
+TEST_MAIN(CONFIG_TESTS)

@@ -3,7 +3,7 @@
 #include "expr.h"
 #include "registry.h"
 #include "rule.h"
-#include "unit.h"
+#include "testing.h"
 
 static int asked[CHECK_COUNT];
 static int answer_word;
@@ -49,34 +49,34 @@ static const char *compile_error(const char *text)
     return err;
 }
 
-UNIT_CASE(conditions_read_like_sentences)
+static void conditions_read_like_sentences(void)
 {
-    EXPECT(eval_text("iprev is fail", "fail") == 1);
-    EXPECT(eval_text("iprev is fail", "pass") == 0);
-    EXPECT(eval_text("iprev is not pass", "fail") == 1);
-    EXPECT(eval_text("iprev in (fail, permerror)", "permerror") == 1);
-    EXPECT(eval_text("iprev not in (fail, permerror)", "permerror") == 0);
-    EXPECT(eval_text("not iprev is pass", "pass") == 0);
-    EXPECT(eval_text("iprev is pass or iprev is fail and iprev is none", "pass") == 1);
-    EXPECT(eval_text("(iprev is pass or iprev is fail) and iprev is none", "pass") == 0);
+    CHECK(eval_text("iprev is fail", "fail") == 1);
+    CHECK(eval_text("iprev is fail", "pass") == 0);
+    CHECK(eval_text("iprev is not pass", "fail") == 1);
+    CHECK(eval_text("iprev in (fail, permerror)", "permerror") == 1);
+    CHECK(eval_text("iprev not in (fail, permerror)", "permerror") == 0);
+    CHECK(eval_text("not iprev is pass", "pass") == 0);
+    CHECK(eval_text("iprev is pass or iprev is fail and iprev is none", "pass") == 1);
+    CHECK(eval_text("(iprev is pass or iprev is fail) and iprev is none", "pass") == 0);
 }
 
-UNIT_CASE(evaluation_stops_as_soon_as_the_answer_is_known)
+static void evaluation_stops_as_soon_as_the_answer_is_known(void)
 {
     memset(asked, 0, sizeof(asked));
-    EXPECT(eval_text("iprev is pass or iprev is fail", "pass") == 1);
-    EXPECT(asked[CHECK_ID_iprev] == 1);
+    CHECK(eval_text("iprev is pass or iprev is fail", "pass") == 1);
+    CHECK(asked[CHECK_ID_iprev] == 1);
 }
 
-UNIT_CASE(bad_conditions_say_what_and_where)
+static void bad_conditions_say_what_and_where(void)
 {
-    EXPECT_CONTAINS(compile_error("spam is high"), "unknown check");
-    EXPECT_CONTAINS(compile_error("iprev is maybe"), "check iprev has no result \"maybe\"");
-    EXPECT_CONTAINS(compile_error("iprev is pass and"), "unexpected end");
-    EXPECT_CONTAINS(compile_error("iprev in (pass"), "expected , or )");
-    EXPECT_CONTAINS(compile_error("iprev is pass iprev"), "column 15");
-    EXPECT_CONTAINS(compile_error("iprev equals pass"), "expected is or in");
-    EXPECT_CONTAINS(compile_error("(iprev is pass"), "expected )");
+    CHECK_CONTAINS(compile_error("spam is high"), "unknown check");
+    CHECK_CONTAINS(compile_error("iprev is maybe"), "check iprev has no result \"maybe\"");
+    CHECK_CONTAINS(compile_error("iprev is pass and"), "unexpected end");
+    CHECK_CONTAINS(compile_error("iprev in (pass"), "expected , or )");
+    CHECK_CONTAINS(compile_error("iprev is pass iprev"), "column 15");
+    CHECK_CONTAINS(compile_error("iprev equals pass"), "expected is or in");
+    CHECK_CONTAINS(compile_error("(iprev is pass"), "expected )");
 }
 
 /* parse_action - action text into out, or the error */
@@ -93,36 +93,36 @@ static const char *parse_action(const char *text, struct action *out)
     return rc == 0 ? NULL : err;
 }
 
-UNIT_CASE(actions_have_sane_default_replies)
+static void actions_have_sane_default_replies(void)
 {
     struct action a;
-    EXPECT(parse_action("reject", &a) == NULL);
-    EXPECT(a.kind == ACTION_REJECT);
-    EXPECT_STR(a.code, "550");
-    EXPECT_STR(a.ecode, "5.7.1");
-    EXPECT(parse_action("defer", &a) == NULL);
-    EXPECT_STR(a.code, "451");
-    EXPECT_STR(a.ecode, "4.7.1");
-    EXPECT(parse_action("reject 554 5.7.25 No rDNS for {client_addr}", &a) == NULL);
-    EXPECT_STR(a.code, "554");
-    EXPECT_STR(a.ecode, "5.7.25");
-    EXPECT_STR(a.text, "No rDNS for {client_addr}");
-    EXPECT(parse_action("tarpit 20", &a) == NULL);
-    EXPECT(a.kind == ACTION_TARPIT && a.seconds == 20);
-    EXPECT(parse_action("accept", &a) == NULL && a.kind == ACTION_ACCEPT);
+    CHECK(parse_action("reject", &a) == NULL);
+    CHECK(a.kind == ACTION_REJECT);
+    CHECK_STR(a.code, "550");
+    CHECK_STR(a.ecode, "5.7.1");
+    CHECK(parse_action("defer", &a) == NULL);
+    CHECK_STR(a.code, "451");
+    CHECK_STR(a.ecode, "4.7.1");
+    CHECK(parse_action("reject 554 5.7.25 No rDNS for {client_addr}", &a) == NULL);
+    CHECK_STR(a.code, "554");
+    CHECK_STR(a.ecode, "5.7.25");
+    CHECK_STR(a.text, "No rDNS for {client_addr}");
+    CHECK(parse_action("tarpit 20", &a) == NULL);
+    CHECK(a.kind == ACTION_TARPIT && a.seconds == 20);
+    CHECK(parse_action("accept", &a) == NULL && a.kind == ACTION_ACCEPT);
 }
 
-UNIT_CASE(actions_refuse_codes_of_the_wrong_class)
+static void actions_refuse_codes_of_the_wrong_class(void)
 {
     struct action a;
-    EXPECT_CONTAINS(parse_action("reject 451 Later", &a), "not a 5xx");
-    EXPECT_CONTAINS(parse_action("defer 550", &a), "not a 4xx");
-    EXPECT_CONTAINS(parse_action("reject 550 4.7.1 x", &a), "not an enhanced status code 5");
-    EXPECT_CONTAINS(parse_action("tarpit 0", &a), "tarpit needs");
-    EXPECT_CONTAINS(parse_action("tarpit 61", &a), "tarpit needs");
-    EXPECT_CONTAINS(parse_action("refuse", &a), "unknown action");
-    EXPECT_CONTAINS(parse_action("accept now", &a), "takes no arguments");
-    EXPECT_CONTAINS(parse_action("reject 550 5.7.1 {nope}", &a), "unknown placeholder");
+    CHECK_CONTAINS(parse_action("reject 451 Later", &a), "not a 5xx");
+    CHECK_CONTAINS(parse_action("defer 550", &a), "not a 4xx");
+    CHECK_CONTAINS(parse_action("reject 550 4.7.1 x", &a), "not an enhanced status code 5");
+    CHECK_CONTAINS(parse_action("tarpit 0", &a), "tarpit needs");
+    CHECK_CONTAINS(parse_action("tarpit 61", &a), "tarpit needs");
+    CHECK_CONTAINS(parse_action("refuse", &a), "unknown action");
+    CHECK_CONTAINS(parse_action("accept now", &a), "takes no arguments");
+    CHECK_CONTAINS(parse_action("reject 550 5.7.1 {nope}", &a), "unknown placeholder");
 }
 
 /* value_of - placeholder values for the expansion test */
@@ -136,11 +136,11 @@ static const char *value_of(void *arg, const char *name)
     return NULL;
 }
 
-UNIT_CASE(reply_text_escapes_percent_and_drops_line_breaks)
+static void reply_text_escapes_percent_and_drops_line_breaks(void)
 {
     struct arena *a = arena_create();
-    EXPECT_STR(rule_expand("{client_addr} said {helo}; {sender}.", value_of, NULL, a),
-               "192.0.2.7 said 100%%EVIL; .");
+    CHECK_STR(rule_expand("{client_addr} said {helo}; {sender}.", value_of, NULL, a),
+              "192.0.2.7 said 100%%EVIL; .");
     arena_destroy(&a);
 }
 
@@ -151,30 +151,36 @@ static void count_tarpit(void *arg, const struct rule *r)
     (*(int *)arg)++;
 }
 
-UNIT_CASE(first_decisive_rule_wins_and_tarpit_goes_on)
+static void first_decisive_rule_wins_and_tarpit_goes_on(void)
 {
     struct arena *a = arena_create();
     struct rule rules[4];
     char err[256];
-    EXPECT(rule_compile("iprev is pass", "accept", a, &rules[0], err, sizeof(err)) == 0);
-    EXPECT(rule_compile("iprev is fail", "tarpit 1", a, &rules[1], err, sizeof(err)) == 0);
-    EXPECT(rule_compile("iprev in (fail, permerror)", "reject", a, &rules[2], err, sizeof(err)) ==
-           0);
-    EXPECT(rule_compile(NULL, "defer", a, &rules[3], err, sizeof(err)) == 0);
+    CHECK(rule_compile("iprev is pass", "accept", a, &rules[0], err, sizeof(err)) == 0);
+    CHECK(rule_compile("iprev is fail", "tarpit 1", a, &rules[1], err, sizeof(err)) == 0);
+    CHECK(rule_compile("iprev in (fail, permerror)", "reject", a, &rules[2], err, sizeof(err)) ==
+          0);
+    CHECK(rule_compile(NULL, "defer", a, &rules[3], err, sizeof(err)) == 0);
     struct ruleset rs = {.rules = rules, .count = 4};
     int tarpits = 0;
     answer_word = check_word_find(CHECK_ID_iprev, "fail");
     struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, fixed_word, count_tarpit, &tarpits);
-    EXPECT(v.kind == ACTION_REJECT && v.rule == &rules[2] && tarpits == 1);
+    CHECK(v.kind == ACTION_REJECT && v.rule == &rules[2] && tarpits == 1);
     answer_word = check_word_find(CHECK_ID_iprev, "none");
     v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, fixed_word, count_tarpit, &tarpits);
-    EXPECT(v.kind == ACTION_DEFER && v.rule == &rules[3]);
+    CHECK(v.kind == ACTION_DEFER && v.rule == &rules[3]);
     v = rules_eval(&rs, STAGE_EOH, STAGE_EOM, fixed_word, count_tarpit, &tarpits);
-    EXPECT(v.kind == ACTION_CONTINUE && v.rule == NULL);
+    CHECK(v.kind == ACTION_CONTINUE && v.rule == NULL);
     arena_destroy(&a);
 }
 
-UNIT_MAIN(conditions_read_like_sentences, evaluation_stops_as_soon_as_the_answer_is_known,
-          bad_conditions_say_what_and_where, actions_have_sane_default_replies,
-          actions_refuse_codes_of_the_wrong_class, reply_text_escapes_percent_and_drops_line_breaks,
-          first_decisive_rule_wins_and_tarpit_goes_on)
+#define RULES_TESTS(T)                                  \
+    T(conditions_read_like_sentences)                   \
+    T(evaluation_stops_as_soon_as_the_answer_is_known)  \
+    T(bad_conditions_say_what_and_where)                \
+    T(actions_have_sane_default_replies)                \
+    T(actions_refuse_codes_of_the_wrong_class)          \
+    T(reply_text_escapes_percent_and_drops_line_breaks) \
+    T(first_decisive_rule_wins_and_tarpit_goes_on)
+
+TEST_MAIN(RULES_TESTS)

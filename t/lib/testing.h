@@ -1,6 +1,8 @@
-/* check.h - the dns tests' assertions and a named-test runner */
-#ifndef MXGATE_T_CHECK_H
-#define MXGATE_T_CHECK_H
+/* testing.h - the unit tests' assertions and a named-test runner. A test file
+ * lists its cases once, as T(name) lines in an X-macro; CMake's unit_tests()
+ * registers each case as its own CTest test, run as "PROGRAM NAME". */
+#ifndef MXGATE_T_TESTING_H
+#define MXGATE_T_TESTING_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -37,6 +39,17 @@
         }                                                                                   \
     } while (0)
 
+/* CHECK_CONTAINS - got is a string containing want */
+#define CHECK_CONTAINS(got, want)                                                         \
+    do {                                                                                  \
+        const char *g_ = (got), *w_ = (want);                                             \
+        if (g_ == NULL || strstr(g_, w_) == NULL) {                                       \
+            fprintf(stderr, "%s:%d: %s is \"%s\", want it to contain \"%s\"\n", __FILE__, \
+                    __LINE__, #got, g_ ? g_ : "(null)", w_);                              \
+            exit(1);                                                                      \
+        }                                                                                 \
+    } while (0)
+
 /* One named test case. */
 struct test_case {
     const char *name;
@@ -45,5 +58,14 @@ struct test_case {
 
 /* test_run - run the case named argv[1], or every case without argument */
 int test_run(int argc, char **argv, const struct test_case *cases, size_t n);
+
+/* TEST_MAIN(LIST) - main() over the cases of an X-macro LIST of T(name) */
+#define TEST_AS_CASE(fn_) {.name = #fn_, .fn = fn_},
+#define TEST_MAIN(list)                                                          \
+    int main(int argc, char **argv)                                              \
+    {                                                                            \
+        static const struct test_case cases_[] = {list(TEST_AS_CASE)};           \
+        return test_run(argc, argv, cases_, sizeof(cases_) / sizeof(cases_[0])); \
+    }
 
 #endif

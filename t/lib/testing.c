@@ -1,5 +1,5 @@
-/* check.c - the named-test runner */
-#include "check.h"
+/* testing.c - the named-test runner */
+#include "testing.h"
 
 /* test_run - one case by name, or all of them */
 int test_run(int argc, char **argv, const struct test_case *cases, size_t n)
