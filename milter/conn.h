@@ -39,6 +39,7 @@ struct conn {
     char client_addr[IPADDR_STRLEN];
     struct ipaddr addr; /* family 0 when there is no IP client (local submission) */
     const char *helo;
+    const char *fcrdns_name; /* the PTR name iprev confirmed (iprev pass), else NULL */
     bool trusted_net;
 
     /* message facts (in msg) */

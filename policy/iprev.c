@@ -76,6 +76,8 @@ static struct check_result confirm(struct conn *c, const struct dns_result *ptr)
         trylater |= r && r->status == DNS_TRYLATER;
         dns_release(&q[i]);
     }
+    if (res.word == IPREV_PASS)
+        c->fcrdns_name = res.reason;
     if (res.word == IPREV_FAIL)
         res = trylater
                   ? (struct check_result){IPREV_TEMPERROR, "forward lookup failed temporarily"}
