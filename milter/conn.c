@@ -5,8 +5,12 @@
 #include "dns.h"
 #include "util.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static atomic_uint tarpitted; /* connections with tarpit_ms set */
 
 /* conn_new - a fresh context */
 struct conn *conn_new(struct config *cfg, struct dns_resolver *dns, unsigned long id)
@@ -29,6 +33,8 @@ void conn_free(struct conn **cp)
     if (cp == NULL || *cp == NULL)
         return;
     struct conn *c = *cp;
+    if (c->tarpit_ms)
+        atomic_fetch_sub(&tarpitted, 1);
     arena_destroy(&c->msg);
     arena_destroy(&c->arena);
     config_unref(&c->cfg);
@@ -123,6 +129,30 @@ const struct dns_result *conn_dns_wait(struct conn *c, struct dns_query *q)
     const struct dns_result *r = dns_wait(q, start + (c->budget_ms > 0 ? c->budget_ms : 0));
     c->budget_ms -= now_mono_ms() - start;
     return r;
+}
+
+/* conn_tarpit - take a tarpit slot, unless all are taken */
+bool conn_tarpit(struct conn *c, unsigned delay_ms, unsigned max)
+{
+    if (c->tarpit_ms == 0) {
+        unsigned n = atomic_load(&tarpitted);
+        do
+            if (n >= max)
+                return false;
+        while (!atomic_compare_exchange_weak(&tarpitted, &n, n + 1));
+    }
+    if (delay_ms > c->tarpit_ms)
+        c->tarpit_ms = delay_ms;
+    return true;
+}
+
+/* conn_tarpit_wait - the delay before a reply */
+void conn_tarpit_wait(const struct conn *c)
+{
+    struct timespec ts = {.tv_sec = c->tarpit_ms / 1000,
+                          .tv_nsec = (c->tarpit_ms % 1000) * 1000000L};
+    while (c->tarpit_ms && nanosleep(&ts, &ts) < 0)
+        ;
 }
 
 /* conn_macro - read an MTA macro */

@@ -44,6 +44,7 @@ struct conn {
 
     /* message facts (in msg) */
     const char *sender, *rcpt, *auth_user, *queue_id;
+    unsigned tarpit_ms;      /* delay before each reply; 0: not tarpitted */
     unsigned rcpts_ok, rcpts_exempt;
     int64_t budget_ms; /* DNS waiting left for this transaction */
 
@@ -84,6 +85,14 @@ const struct check_result *conn_check_result(const struct conn *c, int id);
 /* conn_dns_wait - wait for q within what is left of the transaction's DNS
  * budget, and charge the time waited to it. For checks. */
 const struct dns_result *conn_dns_wait(struct conn *c, struct dns_query *q);
+
+/* conn_tarpit - tarpit the connection: every later reply waits delay_ms.
+ * Returns false, changing nothing, when max connections are tarpitted
+ * already (a connection already tarpitted always fits). Any thread. */
+bool conn_tarpit(struct conn *c, unsigned delay_ms, unsigned max);
+
+/* conn_tarpit_wait - sleep the connection's tarpit delay, if any. */
+void conn_tarpit_wait(const struct conn *c);
 
 /* conn_macro - an MTA macro's value, or NULL. */
 const char *conn_macro(const struct conn *c, const char *name);

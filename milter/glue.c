@@ -41,9 +41,13 @@ static unsigned long c_proto(SMFICTX *ctx)
     return c ? c->proto : 0;
 }
 
-/* answer - map a reply to libmilter; noreply when the step was negotiated so */
+/* answer - map a reply to libmilter; noreply when the step was negotiated
+ * so. A tarpitted client waits before every reply it gets. */
 static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_flag)
 {
+    bool noreply = rep->kind <= ACTION_ACCEPT && (c_proto(ctx) & nr_flag);
+    if (!noreply && CTX(ctx))
+        conn_tarpit_wait(CTX(ctx));
     switch (rep->kind) {
     case ACTION_REJECT:
     case ACTION_DEFER:
@@ -56,7 +60,7 @@ static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_f
     case ACTION_TARPIT:
         break;
     }
-    return (c_proto(ctx) & nr_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+    return noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* new_conn - the context, created when the MTA opens the conversation */

@@ -28,6 +28,8 @@ static void config_defaults(struct config *cfg)
     cfg->dns.budget_ms = 8000;
     cfg->dns.cache_entries = 100000;
     cfg->trusted.authenticated = true;
+    cfg->tarpit.delay_ms = 20000;
+    cfg->tarpit.max_connections = 50;
     cfg->delay_reject = true;
 }
 

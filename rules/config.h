@@ -5,6 +5,7 @@
 #define MXGATE_CONFIG_H
 
 #include "addr.h"
+#include "lists.h"
 #include "registry.h"
 #include "rule.h"
 
@@ -28,6 +29,7 @@ struct config {
     size_t nhostnames;
     struct ipaddr *addresses;
     size_t naddresses;
+    const char *authserv_id; /* Authentication-Results; NULL: none added */
 
     struct {
         const char *to;       /* "syslog", "stderr", "file:PATH"; NULL: syslog, stderr with -f */
@@ -48,6 +50,12 @@ struct config {
         bool authenticated; /* SMTP AUTH clients are trusted */
     } trusted;
 
+    struct {
+        unsigned delay_ms;        /* default delay of each reply to a tarpitted client */
+        unsigned max_connections; /* tarpitted at once; beyond, tarpit becomes 451 */
+    } tarpit;
+
+    struct lists lists;
     bool delay_reject; /* deliver rejections at RCPT (default), as Postfix does */
     const void *check_settings[CHECK_COUNT];
     struct ruleset rules;

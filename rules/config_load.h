@@ -12,6 +12,7 @@ struct loader {
     const char *path;
     char *err;
     size_t errlen;
+    const config_setting_t *rules; /* compiled last, when the lists are known */
 };
 
 struct setting {

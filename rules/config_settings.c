@@ -89,6 +89,16 @@ static int load_addresses(struct loader *ld, const config_setting_t *s)
     return 0;
 }
 
+/* load_authserv_id - the name in our Authentication-Results headers */
+static int load_authserv_id(struct loader *ld, const config_setting_t *s)
+{
+    if (get_string(ld, s, &ld->cfg->authserv_id) < 0)
+        return -1;
+    if (ld->cfg->authserv_id[0] == '\0' || strpbrk(ld->cfg->authserv_id, " \t;()\"\\"))
+        return loader_fail(ld, s, "authserv_id must be a host name (no blanks, ';' or quotes)");
+    return 0;
+}
+
 /* load_log_to - "syslog", "stderr" or "file:/PATH" */
 static int load_log_to(struct loader *ld, const config_setting_t *s)
 {
@@ -244,6 +254,67 @@ static int load_trusted(struct loader *ld, const config_setting_t *s)
     return load_group(ld, s, "trusted", trusted_settings, ARRAY_LEN(trusted_settings));
 }
 
+/* load_tarpit_delay - seconds each reply to a tarpitted client waits */
+static int load_tarpit_delay(struct loader *ld, const config_setting_t *s)
+{
+    unsigned long v;
+    int rc = get_number(ld, s, 1, 60, 1000, &v);
+    ld->cfg->tarpit.delay_ms = (unsigned)v;
+    return rc;
+}
+
+/* load_tarpit_max - clients tarpitted at once */
+static int load_tarpit_max(struct loader *ld, const config_setting_t *s)
+{
+    unsigned long v;
+    int rc = get_number(ld, s, 0, 100000, 1, &v);
+    ld->cfg->tarpit.max_connections = (unsigned)v;
+    return rc;
+}
+
+static const struct setting tarpit_settings[] = {
+    {"delay", load_tarpit_delay},
+    {"max_connections", load_tarpit_max},
+};
+
+/* load_tarpit - tarpit = { delay; max_connections; } */
+static int load_tarpit(struct loader *ld, const config_setting_t *s)
+{
+    return load_group(ld, s, "tarpit", tarpit_settings, ARRAY_LEN(tarpit_settings));
+}
+
+/* load_lists - lists = { NAME = [ "pattern", ... ]; ... } */
+static int load_lists(struct loader *ld, const config_setting_t *s)
+{
+    struct lists *ls = &ld->cfg->lists;
+    if (!config_setting_is_group(s))
+        return loader_fail(ld, s, "lists must be a group { name = [ ... ]; }");
+    ls->count = (size_t)config_setting_length(s);
+    ls->v = arena_alloc(ld->cfg->arena, (ls->count + 2) * sizeof(struct list));
+    for (size_t i = 0; i < ls->count; i++) {
+        const config_setting_t *l = config_setting_get_elem(s, (unsigned)i);
+        struct list *out = &ls->v[i];
+        out->name = arena_strdup(ld->cfg->arena, config_setting_name(l));
+        if (get_strings(ld, l, &out->patterns, &out->count) < 0)
+            return -1;
+        for (size_t k = 0; k < out->count; k++)
+            str_lower((char *)out->patterns[k]);
+    }
+    return 0;
+}
+
+/* default_lists - exempt_rcpt, unless the configuration defines it */
+static void default_lists(struct config *cfg)
+{
+    static const char *exempt[] = {"postmaster", "postmaster@*", "abuse", "abuse@*", NULL};
+    struct lists *ls = &cfg->lists;
+    if (lists_find(ls, "exempt_rcpt"))
+        return;
+    if (ls->v == NULL)
+        ls->v = arena_alloc(cfg->arena, sizeof(struct list));
+    ls->v[ls->count++] = (struct list){.name = "exempt_rcpt", .patterns = exempt, .count = 4};
+}
+
 /* load_delay_reject - deliver rejections at RCPT */
 static int load_delay_reject(struct loader *ld, const config_setting_t *s)
 {
@@ -298,10 +369,17 @@ static int load_rule(struct loader *ld, const config_setting_t *r, struct rule *
     }
     if (action == NULL)
         return loader_fail(ld, r, "rule %d has no do = \"ACTION\"", index);
-    if (rule_compile(cond, action, ld->cfg->arena, out, why, sizeof(why)) < 0)
+    if (rule_compile(cond, action, &ld->cfg->lists, ld->cfg->arena, out, why, sizeof(why)) < 0)
         return loader_fail(ld, r, "rule %d: %s", index, why);
     out->index = index;
     out->origin = arena_printf(ld->cfg->arena, "%s:%u", ld->path, config_setting_source_line(r));
+    return 0;
+}
+
+/* note_rules - remember the rules; they are compiled once the lists are known */
+static int note_rules(struct loader *ld, const config_setting_t *s)
+{
+    ld->rules = s;
     return 0;
 }
 
@@ -330,12 +408,15 @@ static const struct setting root_settings[] = {
     {"pidfile", load_pidfile},
     {"hostnames", load_hostnames},
     {"addresses", load_addresses},
+    {"authserv_id", load_authserv_id},
     {"log", load_log},
     {"dns", load_dns},
     {"trusted", load_trusted},
+    {"tarpit", load_tarpit},
+    {"lists", load_lists},
     {"delay_reject", load_delay_reject},
     {"checks", load_checks},
-    {"rules", load_rules},
+    {"rules", note_rules},
 };
 
 /* default_trusted - loopback is trusted unless trusted.networks says otherwise */
@@ -353,8 +434,16 @@ static void default_trusted(struct config *cfg)
 /* config_load_root - the whole file */
 int config_load_root(struct loader *ld, const config_setting_t *root)
 {
+    struct config *cfg = ld->cfg;
     if (load_group(ld, root, "the configuration", root_settings, ARRAY_LEN(root_settings)) < 0)
         return -1;
-    default_trusted(ld->cfg);
+    default_trusted(cfg);
+    default_lists(cfg);
+    if (ld->rules && load_rules(ld, ld->rules) < 0)
+        return -1;
+    if (cfg->authserv_id == NULL && cfg->nhostnames > 0)
+        cfg->authserv_id = cfg->hostnames[0];
+    if (cfg->authserv_id) /* Authentication-Results reports iprev */
+        cfg->rules.used_checks |= 1u << CHECK_ID_iprev;
     return configure_checks(ld, root);
 }

@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const stage_names[] = {
     [STAGE_NONE] = "NONE",          [STAGE_CONNECT] = "CONNECT", [STAGE_HELO] = "HELO",
@@ -26,11 +25,26 @@ const char *decide_stage_name(enum stage stage)
     return stage_names[stage];
 }
 
-/* word_of - rule_word_fn over a connection */
+/* word_of - a check's result word for the rules */
 static int word_of(void *arg, int check_id)
 {
     struct eval *ev = arg;
     return conn_check_word(ev->c, check_id);
+}
+
+/* fact_of - an envelope fact for the rules */
+static const char *fact_of(void *arg, enum fact f)
+{
+    const struct conn *c = ((struct eval *)arg)->c;
+    switch (f) {
+    case FACT_RCPT:
+        return c->rcpt;
+    case FACT_SENDER:
+        return c->sender;
+    case FACT_NONE:
+        break;
+    }
+    return NULL;
 }
 
 /* rule_checks - "iprev:fail,spf:pass" for the checks a rule names that ran */
@@ -86,16 +100,21 @@ static const char *placeholder(void *arg, const char *name)
     return NULL;
 }
 
-/* tarpit - delay the reply, then let evaluation go on */
-static void tarpit(void *arg, const struct rule *r)
+/* tarpit - slow the client down from this reply on, if there is room */
+static bool tarpit(void *arg, const struct rule *r)
 {
     struct eval *ev = arg;
-    char what[32];
-    snprintf(what, sizeof(what), "tarpit %us", r->action.seconds);
-    log_decision(ev->c, ev->stage, r, what, "delaying the reply");
-    struct timespec ts = {.tv_sec = r->action.seconds};
-    while (nanosleep(&ts, &ts) < 0)
-        ;
+    const struct config *cfg = ev->c->cfg;
+    unsigned ms = r->action.seconds ? r->action.seconds * 1000 : cfg->tarpit.delay_ms;
+    bool was = ev->c->tarpit_ms != 0;
+    if (!conn_tarpit(ev->c, ms, cfg->tarpit.max_connections))
+        return false;
+    if (!was) {
+        char what[48];
+        snprintf(what, sizeof(what), "tarpit %u.%03us", ms / 1000, ms % 1000);
+        log_decision(ev->c, ev->stage, r, what, "every reply to this client is delayed");
+    }
+    return true;
 }
 
 /* stage_range - which rules are decided at stage */
@@ -114,7 +133,7 @@ static int stage_range(const struct conn *c, enum stage stage, enum stage *lo, e
 /* make_reply - the reply for a verdict, logged */
 static struct reply make_reply(struct eval *ev, struct verdict v)
 {
-    const struct action *a = &v.rule->action;
+    const struct action *a = v.action;
     struct reply rep = {.kind = v.kind};
     if (v.kind == ACTION_REJECT || v.kind == ACTION_DEFER) {
         rep.code = a->code;
@@ -138,7 +157,8 @@ struct reply decide(struct conn *c, enum stage stage)
         return (struct reply){0};
     if (stage >= STAGE_EOH && c->rcpts_ok > 0 && c->rcpts_exempt == c->rcpts_ok)
         return (struct reply){0};
-    struct verdict v = rules_eval(&c->cfg->rules, lo, hi, word_of, tarpit, &ev);
+    struct expr_env env = {.word = word_of, .fact = fact_of, .arg = &ev};
+    struct verdict v = rules_eval(&c->cfg->rules, lo, hi, &env, tarpit);
     if (v.kind == ACTION_CONTINUE)
         return (struct reply){0};
     if (v.kind == ACTION_ACCEPT && stage == STAGE_RCPT)

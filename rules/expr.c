@@ -2,6 +2,7 @@
 #include "expr.h"
 
 #include "arena.h"
+#include "lists.h"
 #include "registry.h"
 #include "util.h"
 
@@ -9,17 +10,29 @@
 #include <stdio.h>
 #include <string.h>
 
-enum expr_op { OP_NONE = 0, OP_OR, OP_AND, OP_NOT, OP_IS };
+enum expr_op { OP_NONE = 0, OP_OR, OP_AND, OP_NOT, OP_IS, OP_FACT_IN };
 
 struct expr {
     enum expr_op op;
     struct expr *left, *right; /* OR, AND; NOT uses left */
     int check;                 /* IS */
     unsigned words;            /* IS: bit per matching word */
+    enum fact fact;            /* FACT_IN */
+    const struct list *list;   /* FACT_IN */
+};
+
+static const struct {
+    const char *name;
+    enum fact fact;
+    enum stage stage;
+} facts[] = {
+    {"rcpt", FACT_RCPT, STAGE_RCPT},
+    {"sender", FACT_SENDER, STAGE_MAIL},
 };
 
 struct parser {
     const char *text, *p;
+    const struct lists *lists;
     char tok[64];
     size_t toklen;
     struct arena *arena;
@@ -105,15 +118,42 @@ static unsigned word_list(struct parser *ps, int id)
     return bits;
 }
 
-/* comparison - CHECK is [not] WORD | CHECK [not] in (...) */
+/* need_stage - the condition needs facts of stage */
+static void need_stage(struct parser *ps, enum stage stage)
+{
+    if (stage > ps->stage)
+        ps->stage = stage;
+}
+
+/* fact_in - FACT [not] in LIST */
+static struct expr *fact_in(struct parser *ps, size_t f)
+{
+    struct expr *e = node(ps, OP_FACT_IN, NULL, NULL);
+    e->fact = facts[f].fact;
+    need_stage(ps, facts[f].stage);
+    next(ps);
+    bool negate = accept_tok(ps, "not");
+    if (!accept_tok(ps, "in"))
+        return fail(ps, "expected in LIST after an envelope fact");
+    e->list = lists_find(ps->lists, ps->tok);
+    if (e->list == NULL)
+        return fail(ps, ps->tok[0] ? "unknown list (define it in lists = { ... })"
+                                   : "expected a list name");
+    next(ps);
+    return negate ? node(ps, OP_NOT, e, NULL) : e;
+}
+
+/* comparison - a fact or a check compared */
 static struct expr *comparison(struct parser *ps)
 {
+    for (size_t f = 0; f < ARRAY_LEN(facts); f++)
+        if (strcmp(ps->tok, facts[f].name) == 0)
+            return fact_in(ps, f);
     int id = check_find(ps->tok);
     if (id < 0)
         return fail(ps, ps->tok[0] ? "unknown check" : "unexpected end of condition");
     ps->checks |= 1u << id;
-    if (check_table[id]->stage > ps->stage)
-        ps->stage = check_table[id]->stage;
+    need_stage(ps, check_table[id]->stage);
     next(ps);
     struct expr *e = node(ps, OP_IS, NULL, NULL);
     e->check = id;
@@ -164,10 +204,11 @@ static struct expr *disjunction(struct parser *ps)
 }
 
 /* expr_compile - parse a whole condition */
-struct expr *expr_compile(const char *text, struct arena *arena, unsigned *checks,
-                          enum stage *stage, char *err, size_t errlen)
+struct expr *expr_compile(const char *text, const struct lists *lists, struct arena *arena,
+                          unsigned *checks, enum stage *stage, char *err, size_t errlen)
 {
-    struct parser ps = {.text = text, .p = text, .arena = arena, .err = err, .errlen = errlen};
+    struct parser ps = {
+        .text = text, .p = text, .lists = lists, .arena = arena, .err = err, .errlen = errlen};
     next(&ps);
     struct expr *e = disjunction(&ps);
     if (!ps.failed && ps.tok[0])
@@ -180,17 +221,19 @@ struct expr *expr_compile(const char *text, struct arena *arena, unsigned *check
 }
 
 /* expr_eval - evaluate a tree */
-bool expr_eval(const struct expr *e, int (*word)(void *arg, int check_id), void *arg)
+bool expr_eval(const struct expr *e, const struct expr_env *env)
 {
     switch (e->op) {
     case OP_OR:
-        return expr_eval(e->left, word, arg) || expr_eval(e->right, word, arg);
+        return expr_eval(e->left, env) || expr_eval(e->right, env);
     case OP_AND:
-        return expr_eval(e->left, word, arg) && expr_eval(e->right, word, arg);
+        return expr_eval(e->left, env) && expr_eval(e->right, env);
     case OP_NOT:
-        return !expr_eval(e->left, word, arg);
+        return !expr_eval(e->left, env);
     case OP_IS:
-        return (e->words >> word(arg, e->check)) & 1u;
+        return (e->words >> env->word(env->arg, e->check)) & 1u;
+    case OP_FACT_IN:
+        return list_match(e->list, env->fact(env->arg, e->fact));
     case OP_NONE:
         break;
     }

@@ -4,8 +4,10 @@
  *   term   := factor { "and" factor }
  *   factor := "not" factor | "(" expr ")" | CHECK "is" ["not"] WORD
  *           | CHECK ["not"] "in" "(" WORD { "," WORD } ")"
+ *           | FACT ["not"] "in" LIST
  *
- * CHECK is a registered check and WORD one of its result words; anything else
+ * CHECK is a registered check and WORD one of its result words; FACT is an
+ * envelope fact (rcpt, sender) and LIST a configured list name; anything else
  * is an error at load time. */
 #ifndef MXGATE_EXPR_H
 #define MXGATE_EXPR_H
@@ -17,15 +19,27 @@
 
 struct arena;
 struct expr;
+struct lists;
+
+/* Envelope facts a condition can test against a list. */
+enum fact { FACT_NONE = 0, FACT_RCPT, FACT_SENDER };
+
+/* What evaluation asks: a check's result word (0 = no opinion), started and
+ * waited for on demand, and an envelope fact (NULL when unknown). */
+struct expr_env {
+    int (*word)(void *arg, int check_id);
+    const char *(*fact)(void *arg, enum fact f);
+    void *arg;
+};
 
 /* expr_compile - parse text into a tree in arena. On success returns the tree
  * and sets *checks (bit per check named) and *stage (the latest check stage).
  * On error returns NULL with the problem and the column in err. */
-struct expr *expr_compile(const char *text, struct arena *arena, unsigned *checks,
-                          enum stage *stage, char *err, size_t errlen);
+struct expr *expr_compile(const char *text, const struct lists *lists, struct arena *arena,
+                          unsigned *checks, enum stage *stage, char *err, size_t errlen);
 
-/* expr_eval - evaluate with short-circuit: word(arg, id) is called only for
- * the checks that decide the outcome. */
-bool expr_eval(const struct expr *e, int (*word)(void *arg, int check_id), void *arg);
+/* expr_eval - evaluate with short-circuit: env->word is called only for the
+ * checks that decide the outcome. */
+bool expr_eval(const struct expr *e, const struct expr_env *env);
 
 #endif

@@ -12,6 +12,13 @@
 
 #define TARPIT_MAX 60
 
+const struct action rule_tarpit_full = {
+    .kind = ACTION_DEFER,
+    .code = "451",
+    .ecode = "4.7.1",
+    .text = "Too many slow clients at the moment, try again later",
+};
+
 static const char *const action_names[] = {
     [ACTION_CONTINUE] = "continue", [ACTION_ACCEPT] = "accept", [ACTION_REJECT] = "reject",
     [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit",
@@ -123,10 +130,12 @@ static int parse_reply(const char *p, char cls, struct arena *arena, struct acti
     return check_text(out->text, err, errlen);
 }
 
-/* parse_tarpit - tarpit SECONDS */
+/* parse_tarpit - tarpit [SECONDS] */
 static int parse_tarpit(const char *p, struct action *out, char *err, size_t errlen)
 {
     char *end;
+    if (p[strspn(p, " \t")] == '\0')
+        return 0;
     long v = strtol(p, &end, 10);
     while (*end == ' ')
         end++;
@@ -166,14 +175,14 @@ int action_parse(const char *text, struct arena *arena, struct action *out, char
 }
 
 /* rule_compile - condition and action into a rule */
-int rule_compile(const char *cond, const char *action, struct arena *arena, struct rule *out,
-                 char *err, size_t errlen)
+int rule_compile(const char *cond, const char *action, const struct lists *lists,
+                 struct arena *arena, struct rule *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     out->stage = STAGE_CONNECT;
     if (cond) {
         out->cond_text = arena_strdup(arena, cond);
-        out->cond = expr_compile(cond, arena, &out->checks, &out->stage, err, errlen);
+        out->cond = expr_compile(cond, lists, arena, &out->checks, &out->stage, err, errlen);
         if (out->cond == NULL)
             return -1;
         if (out->stage < STAGE_CONNECT)
@@ -183,20 +192,20 @@ int rule_compile(const char *cond, const char *action, struct arena *arena, stru
 }
 
 /* rules_eval - first decisive rule among those of stages lo..hi */
-struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi, rule_word_fn word,
-                          void (*tarpit)(void *, const struct rule *), void *arg)
+struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
+                          const struct expr_env *env, bool (*tarpit)(void *, const struct rule *))
 {
     for (size_t i = 0; i < rs->count; i++) {
         const struct rule *r = &rs->rules[i];
         if (r->stage < lo || r->stage > hi || r->action.kind == ACTION_CONTINUE)
             continue;
-        if (r->cond && !expr_eval(r->cond, word, arg))
+        if (r->cond && !expr_eval(r->cond, env))
             continue;
-        if (r->action.kind == ACTION_TARPIT) {
-            tarpit(arg, r);
+        if (r->action.kind == ACTION_TARPIT && tarpit(env->arg, r))
             continue;
-        }
-        return (struct verdict){.kind = r->action.kind, .rule = r};
+        if (r->action.kind == ACTION_TARPIT)
+            return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &rule_tarpit_full};
+        return (struct verdict){.kind = r->action.kind, .rule = r, .action = &r->action};
     }
     return (struct verdict){0};
 }

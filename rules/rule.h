@@ -4,19 +4,21 @@
 #define MXGATE_RULE_H
 
 #include "check.h"
+#include "expr.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
 struct expr;
+struct lists;
 
 enum action_kind {
     ACTION_CONTINUE = 0, /* no opinion: go on to the next rule */
     ACTION_ACCEPT,       /* stop evaluating: let this recipient (or message) through */
     ACTION_REJECT,       /* 5xx */
     ACTION_DEFER,        /* 4xx */
-    ACTION_TARPIT,       /* delay the reply, then go on */
+    ACTION_TARPIT,       /* delay this and every later reply to the client, then go on */
 };
 
 struct action {
@@ -24,7 +26,7 @@ struct action {
     char code[4];     /* "550"; empty for continue, accept, tarpit */
     char ecode[16];   /* "5.7.1" */
     const char *text; /* reply text template with {placeholders} */
-    unsigned seconds; /* tarpit delay */
+    unsigned seconds; /* tarpit delay; 0: the configured default */
 };
 
 struct rule {
@@ -43,35 +45,38 @@ struct ruleset {
     unsigned used_checks; /* union of rules[].checks: the checks worth running */
 };
 
-/* A verdict: what the rules decided at a stage. Zero is "continue, no rule". */
+/* A verdict: what the rules decided at a stage. Zero is "continue, no rule".
+ * action is the rule's action, or the tarpit overflow deferral. */
 struct verdict {
     enum action_kind kind;
     const struct rule *rule;
+    const struct action *action;
 };
 
-/* rule_compile - compile a condition (NULL for always) and an action text into
- * *out, allocating in arena. 0, or -1 with the problem in err (no file:line:
- * the caller adds it). */
-int rule_compile(const char *cond, const char *action, struct arena *arena, struct rule *out,
-                 char *err, size_t errlen);
+/* rule_tarpit_full - what a tarpit rule does when too many clients are being
+ * tarpitted already: 451 4.7.1, so that tarpits never starve the workers. */
+extern const struct action rule_tarpit_full;
+
+/* rule_compile - compile a condition (NULL for always; lists resolves list
+ * names) and an action text into *out, allocating in arena. 0, or -1 with the
+ * problem in err (no file:line: the caller adds it). */
+int rule_compile(const char *cond, const char *action, const struct lists *lists,
+                 struct arena *arena, struct rule *out, char *err, size_t errlen);
 
 /* action_parse - "continue", "accept", "reject [CODE [ECODE]] [TEXT]",
- * "defer [CODE [ECODE]] [TEXT]", "tarpit SECONDS". 0 or -1 with err. */
+ * "defer [CODE [ECODE]] [TEXT]", "tarpit [SECONDS]". 0 or -1 with err. */
 int action_parse(const char *text, struct arena *arena, struct action *out, char *err,
                  size_t errlen);
 
 /* action_name - "continue", "accept", "reject", "defer", "tarpit". */
 const char *action_name(enum action_kind kind);
 
-/* Answers a condition needs: the result word of a check, started and waited
- * for on demand. Returns the word index (0 = no opinion). */
-typedef int (*rule_word_fn)(void *arg, int check_id);
-
 /* rules_eval - walk, in order, the rules whose stage lies in [lo, hi] and
  * return the first decisive verdict (accept, reject, defer). A matching
- * tarpit rule calls tarpit(arg, rule) and evaluation goes on. */
-struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi, rule_word_fn word,
-                          void (*tarpit)(void *, const struct rule *), void *arg);
+ * tarpit rule calls tarpit(env->arg, rule): true lets evaluation go on, false
+ * (no room for another tarpitted client) ends it with rule_tarpit_full. */
+struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
+                          const struct expr_env *env, bool (*tarpit)(void *, const struct rule *));
 
 /* rule_expand - the reply text of a rule with {placeholders} replaced by
  * value(arg, name) (NULL: left empty), '%' doubled for libmilter, control

@@ -1,12 +1,18 @@
 /* test_rules.c - conditions, actions, reply texts and rule order */
 #include "arena.h"
 #include "expr.h"
+#include "lists.h"
 #include "registry.h"
 #include "rule.h"
 #include "testing.h"
 
 static int asked[CHECK_COUNT];
 static int answer_word;
+static const char *rcpt_value;
+
+static const char *exempt_patterns[] = {"postmaster@*", "abuse@*"};
+static struct list test_list = {.name = "exempt_rcpt", .patterns = exempt_patterns, .count = 2};
+static const struct lists test_lists = {.v = &test_list, .count = 1};
 
 /* fixed_word - every check answers answer_word; count the questions */
 static int fixed_word(void *arg, int id)
@@ -16,6 +22,15 @@ static int fixed_word(void *arg, int id)
     return answer_word;
 }
 
+/* fixed_fact - the recipient is rcpt_value, other facts unknown */
+static const char *fixed_fact(void *arg, enum fact f)
+{
+    (void)arg;
+    return f == FACT_RCPT ? rcpt_value : NULL;
+}
+
+static const struct expr_env fixed_env = {.word = fixed_word, .fact = fixed_fact};
+
 /* eval_text - compile and evaluate a condition with every check at word */
 static int eval_text(const char *text, const char *word)
 {
@@ -23,11 +38,11 @@ static int eval_text(const char *text, const char *word)
     unsigned checks;
     enum stage stage;
     char err[256];
-    struct expr *e = expr_compile(text, a, &checks, &stage, err, sizeof(err));
+    struct expr *e = expr_compile(text, &test_lists, a, &checks, &stage, err, sizeof(err));
     int rc = -1;
     if (e) {
         answer_word = check_word_find(CHECK_ID_iprev, word);
-        rc = expr_eval(e, fixed_word, NULL);
+        rc = expr_eval(e, &fixed_env);
     } else {
         fprintf(stderr, "%s\n", err);
     }
@@ -43,7 +58,7 @@ static const char *compile_error(const char *text)
     unsigned checks;
     enum stage stage;
     err[0] = '\0';
-    if (expr_compile(text, a, &checks, &stage, err, sizeof(err)) != NULL)
+    if (expr_compile(text, &test_lists, a, &checks, &stage, err, sizeof(err)) != NULL)
         snprintf(err, sizeof(err), "compiled");
     arena_destroy(&a);
     return err;
@@ -79,6 +94,44 @@ static void bad_conditions_say_what_and_where(void)
     CHECK_CONTAINS(compile_error("(iprev is pass"), "expected )");
 }
 
+/* rcpt_lists_match_without_regard_to_case - rcpt in LIST, with globs */
+static void rcpt_lists_match_without_regard_to_case(void)
+{
+    rcpt_value = "PostMaster@Example.NET";
+    CHECK(eval_text("rcpt in exempt_rcpt", "none") == 1);
+    CHECK(eval_text("rcpt not in exempt_rcpt", "none") == 0);
+    rcpt_value = "bob@example.net";
+    CHECK(eval_text("rcpt in exempt_rcpt", "none") == 0);
+    CHECK(eval_text("rcpt in exempt_rcpt or iprev is fail", "fail") == 1);
+    rcpt_value = NULL;
+    CHECK(eval_text("rcpt in exempt_rcpt", "none") == 0);
+}
+
+/* facts_and_lists_are_checked_at_load - unknown lists and bad syntax */
+static void facts_and_lists_are_checked_at_load(void)
+{
+    CHECK_CONTAINS(compile_error("rcpt in friends"), "unknown list");
+    CHECK_CONTAINS(compile_error("rcpt is postmaster"), "expected in LIST");
+    CHECK_CONTAINS(compile_error("sender in"), "expected a list name");
+}
+
+/* a_condition_is_decided_at_the_stage_of_its_latest_fact */
+static void a_condition_is_decided_at_the_stage_of_its_latest_fact(void)
+{
+    struct arena *a = arena_create();
+    unsigned checks;
+    enum stage stage;
+    char err[256];
+    CHECK(expr_compile("iprev is fail", &test_lists, a, &checks, &stage, err, sizeof(err)));
+    CHECK(stage == STAGE_CONNECT && checks == 1u << CHECK_ID_iprev);
+    CHECK(expr_compile("iprev is fail and rcpt in exempt_rcpt", &test_lists, a, &checks, &stage,
+                       err, sizeof(err)));
+    CHECK(stage == STAGE_RCPT);
+    CHECK(expr_compile("sender in exempt_rcpt", &test_lists, a, &checks, &stage, err, sizeof(err)));
+    CHECK(stage == STAGE_MAIL && checks == 0);
+    arena_destroy(&a);
+}
+
 /* parse_action - action text into out, or the error */
 static const char *parse_action(const char *text, struct action *out)
 {
@@ -109,6 +162,8 @@ static void actions_have_sane_default_replies(void)
     CHECK_STR(a.text, "No rDNS for {client_addr}");
     CHECK(parse_action("tarpit 20", &a) == NULL);
     CHECK(a.kind == ACTION_TARPIT && a.seconds == 20);
+    CHECK(parse_action("tarpit", &a) == NULL);
+    CHECK(a.kind == ACTION_TARPIT && a.seconds == 0);
     CHECK(parse_action("accept", &a) == NULL && a.kind == ACTION_ACCEPT);
 }
 
@@ -144,33 +199,58 @@ static void reply_text_escapes_percent_and_drops_line_breaks(void)
     arena_destroy(&a);
 }
 
-/* count_tarpit - tarpit callback for the order test */
-static void count_tarpit(void *arg, const struct rule *r)
+static int tarpits, tarpit_room;
+
+/* count_tarpit - tarpit callback: admits while there is room */
+static bool count_tarpit(void *arg, const struct rule *r)
 {
-    (void)r;
-    (*(int *)arg)++;
+    (void)arg, (void)r;
+    tarpits++;
+    return tarpit_room-- > 0;
+}
+
+/* compile4 - the rules of the order tests */
+static void compile4(struct arena *a, struct rule *rules)
+{
+    char err[256];
+    CHECK(rule_compile("iprev is pass", "accept", NULL, a, &rules[0], err, sizeof(err)) == 0);
+    CHECK(rule_compile("iprev is fail", "tarpit 1", NULL, a, &rules[1], err, sizeof(err)) == 0);
+    CHECK(rule_compile("iprev in (fail, permerror)", "reject", NULL, a, &rules[2], err,
+                       sizeof(err)) == 0);
+    CHECK(rule_compile(NULL, "defer", NULL, a, &rules[3], err, sizeof(err)) == 0);
 }
 
 static void first_decisive_rule_wins_and_tarpit_goes_on(void)
 {
     struct arena *a = arena_create();
     struct rule rules[4];
-    char err[256];
-    CHECK(rule_compile("iprev is pass", "accept", a, &rules[0], err, sizeof(err)) == 0);
-    CHECK(rule_compile("iprev is fail", "tarpit 1", a, &rules[1], err, sizeof(err)) == 0);
-    CHECK(rule_compile("iprev in (fail, permerror)", "reject", a, &rules[2], err, sizeof(err)) ==
-          0);
-    CHECK(rule_compile(NULL, "defer", a, &rules[3], err, sizeof(err)) == 0);
+    compile4(a, rules);
     struct ruleset rs = {.rules = rules, .count = 4};
-    int tarpits = 0;
+    tarpits = 0, tarpit_room = 1;
     answer_word = check_word_find(CHECK_ID_iprev, "fail");
-    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, fixed_word, count_tarpit, &tarpits);
-    CHECK(v.kind == ACTION_REJECT && v.rule == &rules[2] && tarpits == 1);
+    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
+    CHECK(v.kind == ACTION_REJECT && v.rule == &rules[2] && v.action == &rules[2].action);
+    CHECK(tarpits == 1);
     answer_word = check_word_find(CHECK_ID_iprev, "none");
-    v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, fixed_word, count_tarpit, &tarpits);
+    v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
     CHECK(v.kind == ACTION_DEFER && v.rule == &rules[3]);
-    v = rules_eval(&rs, STAGE_EOH, STAGE_EOM, fixed_word, count_tarpit, &tarpits);
+    v = rules_eval(&rs, STAGE_EOH, STAGE_EOM, &fixed_env, count_tarpit);
     CHECK(v.kind == ACTION_CONTINUE && v.rule == NULL);
+    arena_destroy(&a);
+}
+
+static void a_full_tarpit_becomes_a_deferral(void)
+{
+    struct arena *a = arena_create();
+    struct rule rules[4];
+    compile4(a, rules);
+    struct ruleset rs = {.rules = rules, .count = 4};
+    tarpits = 0, tarpit_room = 0;
+    answer_word = check_word_find(CHECK_ID_iprev, "fail");
+    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
+    CHECK(v.kind == ACTION_DEFER && v.rule == &rules[1] && v.action == &rule_tarpit_full);
+    CHECK_STR(v.action->code, "451");
+    CHECK(tarpits == 1);
     arena_destroy(&a);
 }
 
@@ -181,6 +261,10 @@ static void first_decisive_rule_wins_and_tarpit_goes_on(void)
     T(actions_have_sane_default_replies)                \
     T(actions_refuse_codes_of_the_wrong_class)          \
     T(reply_text_escapes_percent_and_drops_line_breaks) \
-    T(first_decisive_rule_wins_and_tarpit_goes_on)
+    T(first_decisive_rule_wins_and_tarpit_goes_on)      \
+    T(a_full_tarpit_becomes_a_deferral)                 \
+    T(rcpt_lists_match_without_regard_to_case)          \
+    T(facts_and_lists_are_checked_at_load)              \
+    T(a_condition_is_decided_at_the_stage_of_its_latest_fact)
 
 TEST_MAIN(RULES_TESTS)
