@@ -2,6 +2,7 @@
 #include "glue.h"
 
 #include "arena.h"
+#include "authres.h"
 #include "conn.h"
 #include "decide.h"
 #include "log.h"
@@ -143,6 +144,15 @@ static sfsistat on_rcpt(SMFICTX *ctx, char **argv)
     return answer(ctx, &rep, SMFIP_NR_RCPT);
 }
 
+/* add_authres - prepend our Authentication-Results header */
+static void add_authres(SMFICTX *ctx, struct conn *c)
+{
+    const char *value = authres_value(c);
+    if (value && smfi_insheader(ctx, 0, "Authentication-Results", (char *)value) != MI_SUCCESS)
+        log_warn("%s: could not add Authentication-Results (does the MTA allow adding headers?)",
+                 c->queue_id ? c->queue_id : "NOQUEUE");
+}
+
 /* on_eom - end of message: the rules that need the whole message */
 static sfsistat on_eom(SMFICTX *ctx)
 {
@@ -156,6 +166,8 @@ static sfsistat on_eom(SMFICTX *ctx)
         mta_warn_missing("i", STAGE_EOM);
     conn_start_checks(c, STAGE_EOM);
     struct reply rep = decide(c, STAGE_EOM);
+    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT)
+        add_authres(ctx, c);
     return answer(ctx, &rep, 0);
 }
 

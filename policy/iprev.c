@@ -170,6 +170,7 @@ static struct check_result iprev_finish(struct conn *c, const void *settings, vo
         return generic(c, settings, st, confirm(c, ptr, st));
     case DNS_NXDOMAIN:
     case DNS_NODATA:
+        st->rfc = IPREV_PERMERROR;
         return (struct check_result){
             IPREV_PERMERROR, arena_printf(c->arena, "no PTR record for %s", c->client_addr)};
     case DNS_TRYLATER:

@@ -19,8 +19,10 @@ for script in "$T"/integration/cases/*.script; do
     pass "$name"
 done
 
-expect_grep '4AB1C02: reject: RCPT from elsewhere\.example\.test\[192\.0\.2\.20\]: 550 5\.7\.25 .*; from=<alice@example\.org> to=<bob@example\.net> helo=<elsewhere\.example\.test> check=iprev:fail rule=4 \(.*mxgate\.conf:1[0-9]\)' \
+expect_grep '4AB1C02: reject: RCPT from elsewhere\.example\.test\[192\.0\.2\.20\]: 550 5\.7\.25 .*; from=<alice@example\.org> to=<bob@example\.net> helo=<elsewhere\.example\.test> check=iprev:fail rule=5 \(.*mxgate\.conf:1[0-9]\)' \
     "$MXGATE_LOG" "a decision is one grep-able line with queue id, reply, envelope, check and rule"
+expect_grep 'NOQUEUE: accept: RCPT from unknown\[192\.0\.2\.40\]: no further rules; from=<alice@example\.org> to=<PostMaster@example\.net> .* rule=1 ' \
+    "$MXGATE_LOG" "an exempt recipient is logged as accepted by the exemption rule"
 expect_grep 'NOQUEUE: reject: RCPT from unknown\[192\.0\.2\.40\]' "$MXGATE_LOG" \
     "without a queue id the line says NOQUEUE, as Postfix does"
 expect_grep 'NOQUEUE: defer: RCPT from unknown\[198\.51\.100\.1\]: 450 4\.7\.25 .*check=iprev:temperror' \

@@ -1,0 +1,14 @@
+/* authres.h - the Authentication-Results header (RFC 8601) that mxgate adds
+ * for downstream consumers: what its checks found, under its authserv-id */
+#ifndef MXGATE_AUTHRES_H
+#define MXGATE_AUTHRES_H
+
+struct conn;
+
+/* authres_value - the header's value for the current message, in the
+ * message's arena, e.g. "mx.example.net; iprev=pass policy.iprev=192.0.2.10
+ * (mx.example.net)"; NULL when no authserv_id is configured or the client is
+ * trusted (its checks did not run). May finish checks (DNS within budget). */
+const char *authres_value(struct conn *c);
+
+#endif
