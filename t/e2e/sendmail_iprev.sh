@@ -14,20 +14,26 @@ printf 'socket_mode = "0666";\n' >> "$WORK/mxgate.conf"
 mxgate_start
 sendmail_start "unix:$WORK/mxgate.sock"
 
-# send FROM_ADDR - one SMTP session from a loopback source address
+# send FROM_ADDR [RCPT] - one SMTP session from a loopback source address
 send() {
     swaks --server "$SM_ADDR" --port "$SM_PORT" --local-interface "$1" --helo client.example.org \
-        --from alice@example.org --to bob@example.net --timeout 60 > "$WORK/swaks.$1" 2>&1
+        --from alice@example.org --to "${2:-bob@example.net}" --timeout 60 > "$WORK/swaks.$1" 2>&1
 }
 
 send 127.0.0.40
 expect_grep '^<\*\* +550 5\.7\.25 <bob@example\.net>\.\.\. Client host 127\.0\.0\.40 has no reverse DNS name' \
     "$WORK/swaks.127.0.0.40" "a client without PTR is refused at RCPT with 550 5.7.25"
+send 127.0.0.40 postmaster@example.net
+expect_grep '^<- +250 2\.0\.0 .* Message accepted for delivery' "$WORK/swaks.127.0.0.40" \
+    "postmaster@ is still accepted from it"
 send 127.0.0.10
 expect_grep '^<- +250 2\.0\.0 .* Message accepted for delivery' "$WORK/swaks.127.0.0.10" \
     "a forward-confirmed client is accepted"
-wait_for "ls $SM_SINK | grep -q ." 60 || fail "the accepted message did not reach the sink"
+wait_for "grep -l 'To: bob@example.net' $SM_SINK/* 2>/dev/null | grep -q ." 60 ||
+    fail "the accepted message did not reach the sink"
 pass "and the message reaches the sink"
+expect_grep '^Authentication-Results: mx\.example\.net; iprev=pass policy\.iprev=127\.0\.0\.10 \(mx127\.example\.test\)' \
+    "$(grep -l 'To: bob@example.net' $SM_SINK/*)" "with iprev=pass in Authentication-Results"
 expect_grep 'reject: RCPT from .*\[127\.0\.0\.40\]: 550 5\.7\.25 .*from=<alice@example\.org> to=<bob@example\.net>' \
     "$MXGATE_LOG" "mxgate logs the decision with Sendmail's queue id and envelope"
 
