@@ -150,14 +150,48 @@ static void a_snapshot_outlives_its_replacement_while_referenced(void)
     config_install(NULL);
 }
 
-#define CONFIG_TESTS(T)                            \
-    T(an_empty_file_gives_the_documented_defaults) \
-    T(a_full_file_is_read)                         \
-    T(syntax_errors_name_file_and_line)            \
-    T(unknown_settings_name_file_and_line)         \
-    T(bad_values_name_file_line_and_problem)       \
-    T(bad_rules_name_the_rule_and_its_line)        \
-    T(a_missing_file_says_it_cannot_be_read)       \
-    T(a_snapshot_outlives_its_replacement_while_referenced)
+static void lists_tarpit_and_authserv_id_are_read(void)
+{
+    char err[256];
+    struct config *cfg = load_text(
+        "rules = ( { if = \"rcpt in vip\"; do = \"accept\"; } );\n"
+        "lists = { vip = [ \"CEO@Example.net\" ]; };\n"
+        "tarpit = { delay = 2.5; max_connections = 7; };\nhostnames = [ \"mx1.example.net\" ];\n",
+        err, sizeof(err));
+    CHECK(cfg != NULL);
+    CHECK_STR(lists_find(&cfg->lists, "vip")->patterns[0], "ceo@example.net");
+    CHECK(lists_find(&cfg->lists, "exempt_rcpt") != NULL);
+    CHECK(cfg->tarpit.delay_ms == 2500 && cfg->tarpit.max_connections == 7);
+    CHECK_STR(cfg->authserv_id, "mx1.example.net");
+    CHECK(cfg->rules.used_checks & (1u << CHECK_ID_iprev));
+    config_unref(&cfg);
+}
+
+static void bad_lists_and_tarpit_settings_name_file_and_line(void)
+{
+    CHECK_STR(error_of("lists = {\n  vip = 3;\n};\n"),
+              "F:2: vip must be a list of strings [ \"...\", ... ]");
+    CHECK_CONTAINS(error_of("rules = ( { if = \"rcpt in vips\"; do = \"accept\"; } );\n"),
+                   "F:1: rule 1: condition \"rcpt in vips\", column 9: unknown list");
+    CHECK_CONTAINS(error_of("tarpit = { delay = 90; };\n"), "F:1: delay must be between 1 and 60");
+    CHECK_CONTAINS(error_of("authserv_id = \"mx; evil\";\n"),
+                   "F:1: authserv_id must be a host name");
+    CHECK_CONTAINS(error_of("checks = { iprev = { generic = [ 3 ]; }; };\n"),
+                   "F:1: checks.iprev: generic must be a list of non-empty strings");
+    CHECK_CONTAINS(error_of("checks = { iprev = { generik = [ ]; }; };\n"),
+                   "F:1: checks.iprev: unknown setting \"generik\"");
+}
+
+#define CONFIG_TESTS(T)                                     \
+    T(an_empty_file_gives_the_documented_defaults)          \
+    T(a_full_file_is_read)                                  \
+    T(syntax_errors_name_file_and_line)                     \
+    T(unknown_settings_name_file_and_line)                  \
+    T(bad_values_name_file_line_and_problem)                \
+    T(bad_rules_name_the_rule_and_its_line)                 \
+    T(a_missing_file_says_it_cannot_be_read)                \
+    T(a_snapshot_outlives_its_replacement_while_referenced) \
+    T(lists_tarpit_and_authserv_id_are_read)                \
+    T(bad_lists_and_tarpit_settings_name_file_and_line)
 
 TEST_MAIN(CONFIG_TESTS)
