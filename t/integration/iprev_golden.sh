@@ -11,13 +11,7 @@ dns_start example.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa
 mxgate_config "$T/integration/mxgate-test.conf"
 mxgate_start
 
-for script in "$T"/integration/cases/*.script; do
-    name=$(basename "$script" .script)
-    "$MILTERC" -s "$MXGATE_SOCKET" "$script" > "$WORK/$name.out" 2> "$WORK/$name.err" ||
-        { cat "$WORK/$name.err" >&2; fail "$name: milterc failed"; }
-    diff -u "$T/integration/cases/$name.expected" "$WORK/$name.out" >&2 || fail "$name: replies differ"
-    pass "$name"
-done
+golden_cases "$T/integration/cases"
 
 expect_grep '4AB1C02: reject: RCPT from elsewhere\.example\.test\[192\.0\.2\.20\]: 550 5\.7\.25 .*; from=<alice@example\.org> to=<bob@example\.net> helo=<elsewhere\.example\.test> check=iprev:fail rule=5 \(.*mxgate\.conf:1[0-9]\)' \
     "$MXGATE_LOG" "a decision is one grep-able line with queue id, reply, envelope, check and rule"

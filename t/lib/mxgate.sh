@@ -9,6 +9,8 @@
 #   mxgate_start        - run mxgate -f in the background on $MXGATE_SOCKET,
 #                         wait until it accepts connections
 #   mxgate_reload       - SIGHUP
+#   golden_cases DIR    - replay each DIR/NAME.script with milterc; the replies
+#                         must equal DIR/NAME.expected byte for byte
 #   mxgate_stop         - SIGTERM; wait for the exit; fail unless it exits 0
 #                         (a sanitizer report, a leak among them, makes it non-zero)
 
@@ -43,6 +45,16 @@ mxgate_start() {
 }
 
 mxgate_reload() { kill -HUP "$MXGATE_PID"; }
+
+golden_cases() {
+    for script in "$1"/*.script; do
+        name=$(basename "$script" .script)
+        "$MILTERC" -s "$MXGATE_SOCKET" "$script" > "$WORK/$name.out" 2> "$WORK/$name.err" ||
+            { cat "$WORK/$name.err" >&2; fail "$name: milterc failed"; }
+        diff -u "$1/$name.expected" "$WORK/$name.out" >&2 || fail "$name: replies differ"
+        pass "$name"
+    done
+}
 
 mxgate_stop() {
     kill -TERM "$MXGATE_PID"
