@@ -76,6 +76,15 @@ bool conn_trusted(const struct conn *c)
     return c->trusted_net || (c->cfg->trusted.authenticated && c->auth_user != NULL);
 }
 
+/* conn_forget_stage - clear the slots of one stage; their old state stays in
+ * the connection's arena (and its queries pending) until the connection ends */
+void conn_forget_stage(struct conn *c, enum stage stage)
+{
+    for (int id = 0; id < CHECK_COUNT; id++)
+        if (check_table[id]->stage == stage)
+            memset(&c->slots[id], 0, sizeof(c->slots[id]));
+}
+
 /* slot_arena - connection-stage checks live in the connection's arena */
 static struct arena *slot_arena(const struct conn *c, int id)
 {

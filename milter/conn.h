@@ -44,7 +44,7 @@ struct conn {
 
     /* message facts (in msg) */
     const char *sender, *rcpt, *auth_user, *queue_id;
-    unsigned tarpit_ms;      /* delay before each reply; 0: not tarpitted */
+    unsigned tarpit_ms; /* delay before each reply; 0: not tarpitted */
     unsigned rcpts_ok, rcpts_exempt;
     int64_t budget_ms; /* DNS waiting left for this transaction */
 
@@ -71,6 +71,10 @@ void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr
 /* conn_trusted - whether inbound checks are skipped: trusted network, or an
  * authenticated sender when trusted.authenticated is on. */
 bool conn_trusted(const struct conn *c);
+
+/* conn_forget_stage - the facts of stage changed (a second HELO/EHLO, e.g.
+ * after STARTTLS): its checks' results are dropped and will run again. */
+void conn_forget_stage(struct conn *c, enum stage stage);
 
 /* conn_start_checks - start every check of stage that a rule uses. */
 void conn_start_checks(struct conn *c, enum stage stage);

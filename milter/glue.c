@@ -106,6 +106,8 @@ static sfsistat on_helo(SMFICTX *ctx, char *helo)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
+    if (c->helo)
+        conn_forget_stage(c, STAGE_HELO);
     c->helo = arena_strdup(c->arena, helo);
     conn_start_checks(c, STAGE_HELO);
     struct reply rep = decide(c, STAGE_HELO);

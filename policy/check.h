@@ -39,6 +39,9 @@ struct check_def {
     enum stage stage;
     /* NULL-terminated result words; words[0] is the no-opinion word. */
     const char *const *words;
+    /* NULL-terminated names of checks whose results this one reads: they are
+     * started whenever this one is used, so their lookups begin early. */
+    const char *const *needs;
     /* configure - read this check's settings group (may be NULL when absent)
      * into an object allocated in arena; 0, or -1 with "problem" in err (the
      * caller adds file:line). NULL if the check has no settings. */

@@ -349,6 +349,7 @@ const struct check_def check_helo = {
     .name = "helo",
     .stage = STAGE_HELO,
     .words = helo_words,
+    .needs = (const char *const[]){"iprev", NULL},
     .configure = helo_configure,
     .start = helo_start,
     .finish = helo_finish,

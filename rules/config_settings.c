@@ -431,6 +431,16 @@ static void default_trusted(struct config *cfg)
         cidr_parse(nets[i], &cfg->trusted.networks[cfg->trusted.nnetworks++], why, sizeof(why));
 }
 
+/* add_needed_checks - a used check's needs are used too (one level suffices
+ * while no needed check needs another) */
+static void add_needed_checks(struct config *cfg)
+{
+    unsigned used = cfg->rules.used_checks;
+    for (int id = 0; id < CHECK_COUNT; id++)
+        for (const char *const *n = check_table[id]->needs; (used & (1u << id)) && n && *n; n++)
+            cfg->rules.used_checks |= 1u << check_find(*n);
+}
+
 /* config_load_root - the whole file */
 int config_load_root(struct loader *ld, const config_setting_t *root)
 {
@@ -445,5 +455,6 @@ int config_load_root(struct loader *ld, const config_setting_t *root)
         cfg->authserv_id = cfg->hostnames[0];
     if (cfg->authserv_id) /* Authentication-Results reports iprev */
         cfg->rules.used_checks |= 1u << CHECK_ID_iprev;
+    add_needed_checks(cfg);
     return configure_checks(ld, root);
 }

@@ -17,6 +17,7 @@ static const char *const stage_names[] = {
 struct eval {
     struct conn *c;
     enum stage stage;
+    const struct rule *rule; /* the deciding rule, for {check}, {result}, {reason} */
 };
 
 /* decide_stage_name - stage as Postfix names it in logs */
@@ -80,6 +81,29 @@ static void log_decision(const struct conn *c, enum stage stage, const struct ru
              r->index, r->origin);
 }
 
+/* rule_check - the first check the deciding rule names that has a result, or -1 */
+static int rule_check(const struct eval *ev)
+{
+    for (int id = 0; ev->rule && id < CHECK_COUNT; id++)
+        if ((ev->rule->checks & (1u << id)) && conn_check_result(ev->c, id))
+            return id;
+    return -1;
+}
+
+/* check_placeholder - {check}, {result} or {reason} of that check, or NULL */
+static const char *check_placeholder(const struct eval *ev, const char *name)
+{
+    int id = rule_check(ev);
+    if (id < 0)
+        return NULL;
+    const struct check_result *r = conn_check_result(ev->c, id);
+    if (strcmp(name, "check") == 0)
+        return check_table[id]->name;
+    if (strcmp(name, "result") == 0)
+        return check_word_name(id, r->word);
+    return strcmp(name, "reason") == 0 ? r->reason : NULL;
+}
+
 /* placeholder - value of a {placeholder} for the reply text */
 static const char *placeholder(void *arg, const char *name)
 {
@@ -97,7 +121,7 @@ static const char *placeholder(void *arg, const char *name)
         return c->rcpt;
     if (strcmp(name, "queue_id") == 0)
         return queue_id(c);
-    return NULL;
+    return check_placeholder(ev, name);
 }
 
 /* tarpit - slow the client down from this reply on, if there is room */
@@ -134,6 +158,7 @@ static int stage_range(const struct conn *c, enum stage stage, enum stage *lo, e
 static struct reply make_reply(struct eval *ev, struct verdict v)
 {
     const struct action *a = v.action;
+    ev->rule = v.rule;
     struct reply rep = {.kind = v.kind};
     if (v.kind == ACTION_REJECT || v.kind == ACTION_DEFER) {
         rep.code = a->code;

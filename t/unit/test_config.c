@@ -182,6 +182,16 @@ static void bad_lists_and_tarpit_settings_name_file_and_line(void)
                    "F:1: checks.iprev: unknown setting \"generik\"");
 }
 
+static void a_check_that_reads_another_makes_it_run(void)
+{
+    char err[256];
+    struct config *cfg =
+        load_text("rules = ( { if = \"helo is forged\"; do = \"reject\"; } );\n", err, sizeof(err));
+    CHECK(cfg != NULL);
+    CHECK(cfg->rules.used_checks == ((1u << CHECK_ID_helo) | (1u << CHECK_ID_iprev)));
+    config_unref(&cfg);
+}
+
 #define CONFIG_TESTS(T)                                     \
     T(an_empty_file_gives_the_documented_defaults)          \
     T(a_full_file_is_read)                                  \
@@ -192,6 +202,7 @@ static void bad_lists_and_tarpit_settings_name_file_and_line(void)
     T(a_missing_file_says_it_cannot_be_read)                \
     T(a_snapshot_outlives_its_replacement_while_referenced) \
     T(lists_tarpit_and_authserv_id_are_read)                \
-    T(bad_lists_and_tarpit_settings_name_file_and_line)
+    T(bad_lists_and_tarpit_settings_name_file_and_line)     \
+    T(a_check_that_reads_another_makes_it_run)
 
 TEST_MAIN(CONFIG_TESTS)
