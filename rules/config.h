@@ -41,7 +41,7 @@ struct config {
         const char **servers; /* NULL: /etc/resolv.conf */
         size_t nservers;
         unsigned timeout_ms, tries, budget_ms;
-        size_t cache_entries;
+        unsigned cache_entries;
     } dns;
 
     struct {

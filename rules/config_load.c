@@ -29,6 +29,16 @@ int loader_fail(struct loader *ld, const config_setting_t *s, const char *fmt, .
     return -1;
 }
 
+/* load_number - a number row of a settings table */
+static int load_number(struct loader *ld, const config_setting_t *s, const struct setting *row)
+{
+    unsigned long v;
+    if (get_number(ld, s, row->min, row->max, row->scale, &v) < 0)
+        return -1;
+    *(unsigned *)(void *)((char *)ld->cfg + row->offset) = (unsigned)v;
+    return 0;
+}
+
 /* load_group - dispatch every member of group to its row in the table */
 int load_group(struct loader *ld, const config_setting_t *group, const char *what,
                const struct setting *table, size_t n)
@@ -43,7 +53,7 @@ int load_group(struct loader *ld, const config_setting_t *group, const char *wha
                 row = &table[k];
         if (row == NULL)
             return loader_fail(ld, s, "unknown setting \"%s\" in %s", config_setting_name(s), what);
-        if (row->load(ld, s) < 0)
+        if (row->load ? row->load(ld, s) < 0 : load_number(ld, s, row) < 0)
             return -1;
     }
     return 0;

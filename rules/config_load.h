@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <libconfig.h>
+#include <stddef.h>
 
 struct loader {
     struct config *cfg;
@@ -15,10 +16,22 @@ struct loader {
     const config_setting_t *rules; /* compiled last, when the lists are known */
 };
 
+/* A row of a settings table: a reader, or for a number (load == NULL) where
+ * it goes in struct config (an unsigned), its range and its scale (1000 turns
+ * seconds into milliseconds). */
 struct setting {
     const char *name;
     int (*load)(struct loader *ld, const config_setting_t *s);
+    size_t offset;
+    double min, max, scale;
 };
+
+/* NUMBER - a row for an unsigned member of struct config */
+#define NUMBER(name_, member, min_, max_, scale_)                                           \
+    {                                                                                       \
+        .name = name_, .offset = offsetof(struct config, member), .min = min_, .max = max_, \
+        .scale = scale_                                                                     \
+    }
 
 /* config_load_root - read every top-level setting into ld->cfg; 0 or -1 with
  * "FILE:LINE: problem" in ld->err. */

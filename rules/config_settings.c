@@ -138,9 +138,9 @@ static int load_log_level(struct loader *ld, const config_setting_t *s)
 }
 
 static const struct setting log_settings[] = {
-    {"to", load_log_to},
-    {"facility", load_log_facility},
-    {"level", load_log_level},
+    {.name = "to", .load = load_log_to},
+    {.name = "facility", .load = load_log_facility},
+    {.name = "level", .load = load_log_level},
 };
 
 /* load_log - log = { to; facility; level; } */
@@ -174,45 +174,12 @@ static int load_dns_servers(struct loader *ld, const config_setting_t *s)
     return 0;
 }
 
-/* load_dns_timeout - seconds per try */
-static int load_dns_timeout(struct loader *ld, const config_setting_t *s)
-{
-    unsigned long v;
-    int rc = get_number(ld, s, 0.1, 30, 1000, &v);
-    ld->cfg->dns.timeout_ms = (unsigned)v;
-    return rc;
-}
-
-/* load_dns_tries - tries per server */
-static int load_dns_tries(struct loader *ld, const config_setting_t *s)
-{
-    unsigned long v;
-    int rc = get_number(ld, s, 1, 10, 1, &v);
-    ld->cfg->dns.tries = (unsigned)v;
-    return rc;
-}
-
-/* load_dns_budget - seconds of DNS waiting per transaction */
-static int load_dns_budget(struct loader *ld, const config_setting_t *s)
-{
-    unsigned long v;
-    int rc = get_number(ld, s, 0.1, 300, 1000, &v);
-    ld->cfg->dns.budget_ms = (unsigned)v;
-    return rc;
-}
-
-/* load_dns_cache - number of cached answers; 0 turns the cache off */
-static int load_dns_cache(struct loader *ld, const config_setting_t *s)
-{
-    unsigned long v;
-    int rc = get_number(ld, s, 0, 10000000, 1, &v);
-    ld->cfg->dns.cache_entries = v;
-    return rc;
-}
-
 static const struct setting dns_settings[] = {
-    {"servers", load_dns_servers}, {"timeout", load_dns_timeout},     {"tries", load_dns_tries},
-    {"budget", load_dns_budget},   {"cache_entries", load_dns_cache},
+    {.name = "servers", .load = load_dns_servers},
+    NUMBER("timeout", dns.timeout_ms, 0.1, 30, 1000),
+    NUMBER("tries", dns.tries, 1, 10, 1),
+    NUMBER("budget", dns.budget_ms, 0.1, 300, 1000),
+    NUMBER("cache_entries", dns.cache_entries, 0, 10000000, 1),
 };
 
 /* load_dns - dns = { servers; timeout; tries; budget; cache_entries; } */
@@ -244,8 +211,8 @@ static int load_trusted_auth(struct loader *ld, const config_setting_t *s)
 }
 
 static const struct setting trusted_settings[] = {
-    {"networks", load_trusted_networks},
-    {"authenticated", load_trusted_auth},
+    {.name = "networks", .load = load_trusted_networks},
+    {.name = "authenticated", .load = load_trusted_auth},
 };
 
 /* load_trusted - trusted = { networks; authenticated; } */
@@ -254,27 +221,9 @@ static int load_trusted(struct loader *ld, const config_setting_t *s)
     return load_group(ld, s, "trusted", trusted_settings, ARRAY_LEN(trusted_settings));
 }
 
-/* load_tarpit_delay - seconds each reply to a tarpitted client waits */
-static int load_tarpit_delay(struct loader *ld, const config_setting_t *s)
-{
-    unsigned long v;
-    int rc = get_number(ld, s, 1, 60, 1000, &v);
-    ld->cfg->tarpit.delay_ms = (unsigned)v;
-    return rc;
-}
-
-/* load_tarpit_max - clients tarpitted at once */
-static int load_tarpit_max(struct loader *ld, const config_setting_t *s)
-{
-    unsigned long v;
-    int rc = get_number(ld, s, 0, 100000, 1, &v);
-    ld->cfg->tarpit.max_connections = (unsigned)v;
-    return rc;
-}
-
 static const struct setting tarpit_settings[] = {
-    {"delay", load_tarpit_delay},
-    {"max_connections", load_tarpit_max},
+    NUMBER("delay", tarpit.delay_ms, 1, 60, 1000),
+    NUMBER("max_connections", tarpit.max_connections, 0, 100000, 1),
 };
 
 /* load_tarpit - tarpit = { delay; max_connections; } */
@@ -400,23 +349,23 @@ static int load_rules(struct loader *ld, const config_setting_t *s)
 }
 
 static const struct setting root_settings[] = {
-    {"socket", load_socket},
-    {"socket_mode", load_socket_mode},
-    {"socket_owner", load_socket_owner},
-    {"user", load_user},
-    {"group", load_group_name},
-    {"pidfile", load_pidfile},
-    {"hostnames", load_hostnames},
-    {"addresses", load_addresses},
-    {"authserv_id", load_authserv_id},
-    {"log", load_log},
-    {"dns", load_dns},
-    {"trusted", load_trusted},
-    {"tarpit", load_tarpit},
-    {"lists", load_lists},
-    {"delay_reject", load_delay_reject},
-    {"checks", load_checks},
-    {"rules", note_rules},
+    {.name = "socket", .load = load_socket},
+    {.name = "socket_mode", .load = load_socket_mode},
+    {.name = "socket_owner", .load = load_socket_owner},
+    {.name = "user", .load = load_user},
+    {.name = "group", .load = load_group_name},
+    {.name = "pidfile", .load = load_pidfile},
+    {.name = "hostnames", .load = load_hostnames},
+    {.name = "addresses", .load = load_addresses},
+    {.name = "authserv_id", .load = load_authserv_id},
+    {.name = "log", .load = load_log},
+    {.name = "dns", .load = load_dns},
+    {.name = "trusted", .load = load_trusted},
+    {.name = "tarpit", .load = load_tarpit},
+    {.name = "lists", .load = load_lists},
+    {.name = "delay_reject", .load = load_delay_reject},
+    {.name = "checks", .load = load_checks},
+    {.name = "rules", .load = note_rules},
 };
 
 /* default_trusted - loopback is trusted unless trusted.networks says otherwise */
