@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "conn.h"
 #include "iprev.h"
+#include "spf.h"
 
 #include <stdio.h>
 
@@ -33,12 +34,69 @@ static void iprev_clause(struct conn *c, char *buf, size_t len)
              safe[0] ? " (" : "", safe, safe[0] ? ")" : "");
 }
 
+/* spf_clause - "spf=RESULT smtp.mailfrom=ADDR" (or smtp.helo=NAME), or "" */
+static void spf_clause(const struct conn *c, char *buf, size_t len)
+{
+    const struct spf_state *st = spf_mailfrom_state(c);
+    char who[300];
+    buf[0] = '\0';
+    if (st == NULL || st->in.domain == NULL)
+        return;
+    clean(st->helo_identity ? st->in.domain : st->in.sender, who, sizeof(who));
+    snprintf(buf, len, "spf=%s smtp.%s=%s", spf_result_name(st->answer.result),
+             st->helo_identity ? "helo" : "mailfrom", who);
+}
+
 /* authres_value - the whole value, or NULL */
 const char *authres_value(struct conn *c)
 {
-    char iprev[400];
+    char iprev[400], spf[400];
     if (c->cfg->authserv_id == NULL || conn_trusted(c))
         return NULL;
     iprev_clause(c, iprev, sizeof(iprev));
-    return arena_printf(c->msg, "%s; %s", c->cfg->authserv_id, iprev[0] ? iprev : "none");
+    spf_clause(c, spf, sizeof(spf));
+    if (!iprev[0] && !spf[0])
+        return arena_printf(c->msg, "%s; none", c->cfg->authserv_id);
+    return arena_printf(c->msg, "%s; %s%s%s", c->cfg->authserv_id, iprev,
+                        iprev[0] && spf[0] ? "; " : "", spf);
+}
+
+/* spf_comment - the human part of Received-SPF, as in RFC 7208's examples:
+ * text[0] X text[1] Y text[2] */
+static const char *spf_comment(const struct conn *c, const struct spf_state *st, const char *who)
+{
+    static const char *const text[][3] = {
+        [SPF_NONE] = {"domain of ", " does not publish SPF (", ")"},
+        [SPF_NEUTRAL] = {"", " is neither permitted nor denied by domain of ", ""},
+        [SPF_PASS] = {"domain of ", " designates ", " as permitted sender"},
+        [SPF_FAIL] = {"domain of ", " does not designate ", " as permitted sender"},
+        [SPF_SOFTFAIL] = {"domain of transitioning ", " does not designate ",
+                          " as permitted sender"},
+        [SPF_TEMPERROR] = {"error in processing during lookup of ", ": ", ""},
+        [SPF_PERMERROR] = {"error in processing during lookup of ", ": ", ""},
+    };
+    enum spf_result r = st->answer.result;
+    const char *x = r == SPF_NEUTRAL ? c->client_addr : who;
+    const char *y = r == SPF_NEUTRAL                      ? who
+                    : r == SPF_NONE || r >= SPF_TEMPERROR ? st->answer.why
+                                                          : c->client_addr;
+    return arena_printf(c->msg, "%s%s%s%s%s", text[r][0], x, text[r][1], y ? y : "-", text[r][2]);
+}
+
+/* authres_received_spf - "RESULT (comment) key=value; ..." */
+const char *authres_received_spf(struct conn *c)
+{
+    const struct spf_state *st = conn_trusted(c) ? NULL : spf_mailfrom_state(c);
+    char sender[300], helo[300];
+    if (st == NULL || st->in.domain == NULL)
+        return NULL;
+    clean(st->in.sender, sender, sizeof(sender));
+    clean(c->helo, helo, sizeof(helo));
+    return arena_printf(c->msg,
+                        "%s (%s: %s) client-ip=%s; envelope-from=\"%s\"; helo=%s; receiver=%s; "
+                        "identity=%s;",
+                        spf_result_name(st->answer.result), st->in.receiver,
+                        spf_comment(c, st, sender), c->client_addr, sender,
+                        helo[0] ? helo : "unknown", st->in.receiver,
+                        st->helo_identity ? "helo" : "mailfrom");
 }

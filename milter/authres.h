@@ -11,4 +11,8 @@ struct conn;
  * trusted (its checks did not run). May finish checks (DNS within budget). */
 const char *authres_value(struct conn *c);
 
+/* authres_received_spf - the Received-SPF value (RFC 7208 9.1) for the MAIL
+ * FROM check, when it ran; NULL otherwise. In the message's arena. */
+const char *authres_received_spf(struct conn *c);
+
 #endif

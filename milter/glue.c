@@ -146,13 +146,19 @@ static sfsistat on_rcpt(SMFICTX *ctx, char **argv)
     return answer(ctx, &rep, SMFIP_NR_RCPT);
 }
 
-/* add_authres - prepend our Authentication-Results header */
+/* insert_header - prepend one trace header, or warn */
+static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, const char *value)
+{
+    if (value && smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
+        log_warn("%s: could not add %s (does the MTA allow adding headers?)",
+                 c->queue_id ? c->queue_id : "NOQUEUE", name);
+}
+
+/* add_authres - prepend Received-SPF, then Authentication-Results above it */
 static void add_authres(SMFICTX *ctx, struct conn *c)
 {
-    const char *value = authres_value(c);
-    if (value && smfi_insheader(ctx, 0, "Authentication-Results", (char *)value) != MI_SUCCESS)
-        log_warn("%s: could not add Authentication-Results (does the MTA allow adding headers?)",
-                 c->queue_id ? c->queue_id : "NOQUEUE");
+    insert_header(ctx, c, "Received-SPF", authres_received_spf(c));
+    insert_header(ctx, c, "Authentication-Results", authres_value(c));
 }
 
 /* on_eom - end of message: the rules that need the whole message */

@@ -1,0 +1,31 @@
+/* spf_identity.c - which identity an SPF check evaluates (RFC 7208 2.3, 2.4) */
+#include "arena.h"
+#include "conn.h"
+#include "spf.h"
+
+#include <string.h>
+
+/* spf_identity - the sender, or postmaster@HELO */
+bool spf_identity(const struct conn *c, bool helo_only, struct arena *arena, struct spf_state *st)
+{
+    const char *at = c->sender ? strrchr(c->sender, '@') : NULL;
+    memset(st, 0, sizeof(*st));
+    if (c->addr.family == 0)
+        return false;
+    st->in.ip = c->addr;
+    st->in.helo = c->helo;
+    st->in.receiver = c->cfg->authserv_id  ? c->cfg->authserv_id
+                      : c->cfg->nhostnames ? c->cfg->hostnames[0]
+                                           : "unknown";
+    st->helo_identity = helo_only || at == NULL || at[1] == '\0';
+    if (!st->helo_identity) {
+        st->in.domain = at + 1;
+        st->in.sender = at == c->sender ? arena_printf(arena, "postmaster%s", at) : c->sender;
+        return true;
+    }
+    if (c->helo == NULL || c->helo[0] == '\0' || c->helo[0] == '[')
+        return false;
+    st->in.domain = c->helo;
+    st->in.sender = arena_printf(arena, "postmaster@%s", c->helo);
+    return true;
+}
