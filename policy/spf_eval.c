@@ -117,12 +117,14 @@ static bool any_in_net(const struct eval *ev, const struct dns_result *r, const 
     return false;
 }
 
-/* a_match - a[:domain][/cidr]: the target's addresses */
-static enum match a_match(struct eval *ev, const char *target, const struct spf_term *t)
+/* addr_match - a: the target's addresses within the term's CIDR; exists
+ * (t NULL): any A record at all, whatever the client's family */
+static enum match addr_match(struct eval *ev, const char *target, const struct spf_term *t)
 {
     struct dns_query *q;
-    const struct dns_result *r = lookup(ev, &q, target, addr_type(ev));
-    enum match m = any_in_net(ev, r, t) ? M_YES : M_NO;
+    const struct dns_result *r = lookup(ev, &q, target, t ? addr_type(ev) : DNS_T_A);
+    bool hit = t ? any_in_net(ev, r, t) : r->status == DNS_FOUND;
+    enum match m = hit ? M_YES : M_NO;
     if (r->status == DNS_TRYLATER)
         m = M_TEMPERROR;
     else if (void_lookup(ev, r))
@@ -175,20 +177,6 @@ static enum match ip_match(const struct eval *ev, const struct spf_term *t)
     int prefix = t->ip.family == AF_INET ? t->cidr4 : t->cidr6;
     struct cidr net = {.net = t->ip, .prefix = (unsigned)(prefix < 0 ? max : prefix)};
     return cidr_match(&net, &ev->in->ip) ? M_YES : M_NO;
-}
-
-/* exists_match - exists:domain: any A record (whatever the client's family) */
-static enum match exists_match(struct eval *ev, const char *target)
-{
-    struct dns_query *q;
-    const struct dns_result *r = lookup(ev, &q, target, DNS_T_A);
-    enum match m = r->status == DNS_FOUND ? M_YES : M_NO;
-    if (r->status == DNS_TRYLATER)
-        m = M_TEMPERROR;
-    else if (void_lookup(ev, r))
-        m = M_PERMERROR;
-    dns_release(&q);
-    return m;
 }
 
 /* include_match - include:domain: a pass there is a match here */
@@ -312,13 +300,13 @@ static enum match term_match(struct eval *ev, const struct spf_term *t, const ch
         return permerror(ev, "a domain-spec expands to a malformed domain");
     switch (t->mech) {
     case SPF_M_A:
-        return a_match(ev, target, t);
+        return addr_match(ev, target, t);
     case SPF_M_MX:
         return mx_match(ev, target, t);
     case SPF_M_PTR:
         return ptr_match(ev, target);
     case SPF_M_EXISTS:
-        return exists_match(ev, target);
+        return addr_match(ev, target, NULL);
     default:
         return include_match(ev, target, depth);
     }
