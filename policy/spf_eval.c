@@ -16,6 +16,8 @@
 #define SPF_MAX_VOIDS 2
 #define SPF_MAX_NAMES 10 /* per MX and PTR */
 #define SPF_MAX_DEPTH 12
+#define SPF_MAX_RECORD 4096     /* octets; RFC 7208 3.4 sets no hard limit, this is generous */
+#define SPF_MAX_EXPLANATION 400 /* octets: it must fit an SMTP reply line */
 
 enum match { M_NO = 0, M_YES, M_TEMPERROR, M_PERMERROR };
 
@@ -346,7 +348,7 @@ static const char *explanation(struct eval *ev, const struct spf_record *rec, co
         text =
             expand(ev, arena_strndup(ev->a, r->rr[0].u.txt.data, r->rr[0].u.txt.len), domain, true);
     dns_release(&q);
-    return text ? text : dflt;
+    return text && strlen(text) <= SPF_MAX_EXPLANATION ? text : dflt; /* section 6.2 */
 }
 
 /* qualified - the result a matching term's qualifier gives */
@@ -413,6 +415,9 @@ static struct spf_answer check_host(struct eval *ev, const char *domain, int dep
         a = answer(ev, SPF_TEMPERROR, arena_printf(ev->a, "TXT lookup for %s: %s", domain, r->why));
     else if (rr == NULL)
         a = answer(ev, strcmp(why, "no SPF record") ? SPF_PERMERROR : SPF_NONE, why);
+    else if (rr->u.txt.len > SPF_MAX_RECORD)
+        a = answer(ev, SPF_PERMERROR,
+                   arena_printf(ev->a, "%s: record longer than %d octets", domain, SPF_MAX_RECORD));
     else if (spf_record_parse(rr->u.txt.data, rr->u.txt.len, ev->a, &rec, err, sizeof(err)) < 0)
         a = answer(ev, SPF_PERMERROR, arena_printf(ev->a, "%s: %s", domain, err));
     else
