@@ -59,6 +59,7 @@ static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_f
     case ACTION_ACCEPT:
     case ACTION_CONTINUE:
     case ACTION_TARPIT:
+    case ACTION_LOG:
         break;
     }
     return noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE;

@@ -124,10 +124,15 @@ static const char *placeholder(void *arg, const char *name)
     return check_placeholder(ev, name);
 }
 
-/* tarpit - slow the client down from this reply on, if there is room */
-static bool tarpit(void *arg, const struct rule *r)
+/* going_on - a log rule writes its line; a tarpit rule slows the client down
+ * from this reply on, if there is room */
+static bool going_on(void *arg, const struct rule *r)
 {
     struct eval *ev = arg;
+    if (r->action.kind == ACTION_LOG) {
+        log_decision(ev->c, ev->stage, r, "log", "no action taken");
+        return true;
+    }
     const struct config *cfg = ev->c->cfg;
     unsigned ms = r->action.seconds ? r->action.seconds * 1000 : cfg->tarpit.delay_ms;
     bool was = ev->c->tarpit_ms != 0;
@@ -183,7 +188,7 @@ struct reply decide(struct conn *c, enum stage stage)
     if (stage >= STAGE_EOH && c->rcpts_ok > 0 && c->rcpts_exempt == c->rcpts_ok)
         return (struct reply){0};
     struct expr_env env = {.word = word_of, .fact = fact_of, .arg = &ev};
-    struct verdict v = rules_eval(&c->cfg->rules, lo, hi, &env, tarpit);
+    struct verdict v = rules_eval(&c->cfg->rules, lo, hi, &env, going_on);
     if (v.kind == ACTION_CONTINUE)
         return (struct reply){0};
     if (v.kind == ACTION_ACCEPT && stage == STAGE_RCPT)

@@ -21,7 +21,7 @@ const struct action rule_tarpit_full = {
 
 static const char *const action_names[] = {
     [ACTION_CONTINUE] = "continue", [ACTION_ACCEPT] = "accept", [ACTION_REJECT] = "reject",
-    [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit",
+    [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit", [ACTION_LOG] = "log",
 };
 
 /* Placeholders a reply text may use; the glue supplies their values. */
@@ -164,7 +164,8 @@ int action_parse(const char *text, struct arena *arena, struct action *out, char
     if (out->kind == ACTION_TARPIT)
         return parse_tarpit(p, out, err, errlen);
     if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
-        snprintf(err, errlen, "unknown action \"%s\" (continue, accept, reject, defer, tarpit)", w);
+        snprintf(err, errlen,
+                 "unknown action \"%s\" (continue, accept, reject, defer, tarpit, log)", w);
         return -1;
     }
     if (p[strspn(p, " \t")] != '\0') {
@@ -193,7 +194,7 @@ int rule_compile(const char *cond, const char *action, const struct lists *lists
 
 /* rules_eval - first decisive rule among those of stages lo..hi */
 struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
-                          const struct expr_env *env, bool (*tarpit)(void *, const struct rule *))
+                          const struct expr_env *env, bool (*going_on)(void *, const struct rule *))
 {
     for (size_t i = 0; i < rs->count; i++) {
         const struct rule *r = &rs->rules[i];
@@ -201,9 +202,10 @@ struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi
             continue;
         if (r->cond && !expr_eval(r->cond, env))
             continue;
-        if (r->action.kind == ACTION_TARPIT && tarpit(env->arg, r))
+        bool goes_on = r->action.kind == ACTION_TARPIT || r->action.kind == ACTION_LOG;
+        if (goes_on && going_on(env->arg, r))
             continue;
-        if (r->action.kind == ACTION_TARPIT)
+        if (goes_on)
             return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &rule_tarpit_full};
         return (struct verdict){.kind = r->action.kind, .rule = r, .action = &r->action};
     }

@@ -19,6 +19,7 @@ enum action_kind {
     ACTION_REJECT,       /* 5xx */
     ACTION_DEFER,        /* 4xx */
     ACTION_TARPIT,       /* delay this and every later reply to the client, then go on */
+    ACTION_LOG,          /* write the decision line, then go on (report only) */
 };
 
 struct action {
@@ -68,15 +69,17 @@ int rule_compile(const char *cond, const char *action, const struct lists *lists
 int action_parse(const char *text, struct arena *arena, struct action *out, char *err,
                  size_t errlen);
 
-/* action_name - "continue", "accept", "reject", "defer", "tarpit". */
+/* action_name - "continue", "accept", "reject", "defer", "tarpit", "log". */
 const char *action_name(enum action_kind kind);
 
 /* rules_eval - walk, in order, the rules whose stage lies in [lo, hi] and
  * return the first decisive verdict (accept, reject, defer). A matching
- * tarpit rule calls tarpit(env->arg, rule): true lets evaluation go on, false
- * (no room for another tarpitted client) ends it with rule_tarpit_full. */
+ * tarpit or log rule calls going_on(env->arg, rule): true lets evaluation go
+ * on, false (no room for another tarpitted client) ends it with
+ * rule_tarpit_full. */
 struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
-                          const struct expr_env *env, bool (*tarpit)(void *, const struct rule *));
+                          const struct expr_env *env,
+                          bool (*going_on)(void *, const struct rule *));
 
 /* rule_expand - the reply text of a rule with {placeholders} replaced by
  * value(arg, name) (NULL: left empty), '%' doubled for libmilter, control

@@ -19,4 +19,6 @@ done
 mxgate_start
 golden_cases "$T/integration/shipped-cases"
 expect_grep 'tarpit 1\.000s: RCPT from client\.example\[192\.0\.2\.40\]' "$MXGATE_LOG" "the client without PTR was tarpitted"
+expect_grep 'NOQUEUE: log: RCPT from client\.example\[192\.0\.2\.10\]: no action taken; from=<alice@two\.spf\.test> .* check=spf:permerror ' \
+    "$MXGATE_LOG" "an SPF permerror is logged"
 mxgate_stop

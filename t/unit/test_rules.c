@@ -254,6 +254,23 @@ static void a_full_tarpit_becomes_a_deferral(void)
     arena_destroy(&a);
 }
 
+static void a_log_rule_is_reported_and_evaluation_goes_on(void)
+{
+    struct arena *a = arena_create();
+    struct rule rules[2];
+    char err[256];
+    struct action act;
+    CHECK(rule_compile("iprev is fail", "log", NULL, a, &rules[0], err, sizeof(err)) == 0);
+    CHECK(rule_compile("iprev is fail", "reject", NULL, a, &rules[1], err, sizeof(err)) == 0);
+    CHECK(action_parse("log now", a, &act, err, sizeof(err)) < 0);
+    struct ruleset rs = {.rules = rules, .count = 2};
+    tarpits = 0, tarpit_room = 1;
+    answer_word = check_word_find(CHECK_ID_iprev, "fail");
+    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
+    CHECK(v.kind == ACTION_REJECT && v.rule == &rules[1] && tarpits == 1);
+    arena_destroy(&a);
+}
+
 #define RULES_TESTS(T)                                  \
     T(conditions_read_like_sentences)                   \
     T(evaluation_stops_as_soon_as_the_answer_is_known)  \
@@ -263,6 +280,7 @@ static void a_full_tarpit_becomes_a_deferral(void)
     T(reply_text_escapes_percent_and_drops_line_breaks) \
     T(first_decisive_rule_wins_and_tarpit_goes_on)      \
     T(a_full_tarpit_becomes_a_deferral)                 \
+    T(a_log_rule_is_reported_and_evaluation_goes_on)    \
     T(rcpt_lists_match_without_regard_to_case)          \
     T(facts_and_lists_are_checked_at_load)              \
     T(a_condition_is_decided_at_the_stage_of_its_latest_fact)
