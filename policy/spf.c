@@ -9,9 +9,6 @@
 #include "dns.h"
 #include "spf.h"
 
-static const char *const spf_words[] = {"none",     "neutral",   "pass",      "fail",
-                                        "softfail", "temperror", "permerror", NULL};
-
 /* release_query - arena destructor for the early TXT query */
 static void release_query(void *arg)
 {
@@ -34,13 +31,8 @@ static void spf_start(struct conn *c, const void *settings, struct arena *arena,
 /* spf_finish - evaluate */
 static struct check_result spf_finish(struct conn *c, const void *settings, void *state)
 {
-    struct spf_state *st = state;
     (void)settings;
-    if (st == NULL)
-        return (struct check_result){SPF_NONE, "no IP client or no domain to check"};
-    st->answer = spf_check_host(c, c->msg, &st->in);
-    const char *reason = st->answer.result == SPF_FAIL ? st->answer.explanation : st->answer.why;
-    return (struct check_result){(int)st->answer.result, reason};
+    return spf_run(c, c->msg, state, "no IP client or no domain to check");
 }
 
 /* spf_mailfrom_state - for Received-SPF and Authentication-Results */
@@ -54,7 +46,7 @@ const struct spf_state *spf_mailfrom_state(const struct conn *c)
 const struct check_def check_spf = {
     .name = "spf",
     .stage = STAGE_MAIL,
-    .words = spf_words,
+    .words = spf_result_words,
     .start = spf_start,
     .finish = spf_finish,
 };

@@ -2,6 +2,7 @@
 #ifndef MXGATE_SPF_H
 #define MXGATE_SPF_H
 
+#include "check.h"
 #include "spf_eval.h"
 
 struct conn;
@@ -19,6 +20,12 @@ struct spf_state {
  * Returns false when there is nothing to check (no IP client, no usable
  * domain). Strings live in arena. */
 bool spf_identity(const struct conn *c, bool helo_only, struct arena *arena, struct spf_state *st);
+
+/* spf_run - evaluate st's identity (NULL: nothing to check, reported with
+ * none_why) into st->answer, with the answer's strings in arena; the check
+ * result's reason is a fail's explanation, else why. */
+struct check_result spf_run(struct conn *c, struct arena *arena, struct spf_state *st,
+                            const char *none_why);
 
 /* spf_mailfrom_state - the finished MAIL FROM check's state, or NULL. */
 const struct spf_state *spf_mailfrom_state(const struct conn *c);

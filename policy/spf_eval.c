@@ -30,10 +30,10 @@ struct eval {
     const char *perm; /* why the last term was a permerror */
 };
 
-static const char *const result_names[] = {
+const char *const spf_result_words[] = {
     [SPF_NONE] = "none",           [SPF_NEUTRAL] = "neutral",   [SPF_PASS] = "pass",
     [SPF_FAIL] = "fail",           [SPF_SOFTFAIL] = "softfail", [SPF_TEMPERROR] = "temperror",
-    [SPF_PERMERROR] = "permerror",
+    [SPF_PERMERROR] = "permerror", [SPF_PERMERROR + 1] = NULL,
 };
 
 static struct spf_answer check_host(struct eval *ev, const char *domain, int depth);
@@ -41,7 +41,7 @@ static struct spf_answer check_host(struct eval *ev, const char *domain, int dep
 /* spf_result_name - result as RFC 7208 names it */
 const char *spf_result_name(enum spf_result r)
 {
-    return result_names[r];
+    return spf_result_words[r];
 }
 
 /* answer - a result with its reason */

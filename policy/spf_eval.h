@@ -39,6 +39,10 @@ struct spf_answer {
  * charged to the transaction. */
 struct spf_answer spf_check_host(struct conn *c, struct arena *arena, const struct spf_input *in);
 
+/* spf_result_words - the results' names, indexed by enum spf_result and
+ * NULL-terminated: the result words of the spf checks. */
+extern const char *const spf_result_words[];
+
 /* spf_result_name - "none", "neutral", "pass", ... */
 const char *spf_result_name(enum spf_result r);
 

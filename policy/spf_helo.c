@@ -5,9 +5,6 @@
 #include "conn.h"
 #include "spf.h"
 
-static const char *const spf_helo_words[] = {"none",     "neutral",   "pass",      "fail",
-                                             "softfail", "temperror", "permerror", NULL};
-
 /* spf_helo_start - the identity is fixed at HELO */
 static void spf_helo_start(struct conn *c, const void *settings, struct arena *arena, void **state)
 {
@@ -19,19 +16,14 @@ static void spf_helo_start(struct conn *c, const void *settings, struct arena *a
 /* spf_helo_finish - evaluate */
 static struct check_result spf_helo_finish(struct conn *c, const void *settings, void *state)
 {
-    struct spf_state *st = state;
     (void)settings;
-    if (st == NULL)
-        return (struct check_result){SPF_NONE, "no IP client or no usable HELO name"};
-    st->answer = spf_check_host(c, c->arena, &st->in);
-    const char *reason = st->answer.result == SPF_FAIL ? st->answer.explanation : st->answer.why;
-    return (struct check_result){(int)st->answer.result, reason};
+    return spf_run(c, c->arena, state, "no IP client or no usable HELO name");
 }
 
 const struct check_def check_spf_helo = {
     .name = "spf_helo",
     .stage = STAGE_HELO,
-    .words = spf_helo_words,
+    .words = spf_result_words,
     .start = spf_helo_start,
     .finish = spf_helo_finish,
 };

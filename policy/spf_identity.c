@@ -1,4 +1,5 @@
-/* spf_identity.c - which identity an SPF check evaluates (RFC 7208 2.3, 2.4) */
+/* spf_identity.c - what the spf checks share: which identity they evaluate
+ * (RFC 7208 2.3, 2.4) and how a result becomes a check result */
 #include "arena.h"
 #include "conn.h"
 #include "spf.h"
@@ -28,4 +29,15 @@ bool spf_identity(const struct conn *c, bool helo_only, struct arena *arena, str
     st->in.domain = c->helo;
     st->in.sender = arena_printf(arena, "postmaster@%s", c->helo);
     return true;
+}
+
+/* spf_run - evaluate and map to a check result */
+struct check_result spf_run(struct conn *c, struct arena *arena, struct spf_state *st,
+                            const char *none_why)
+{
+    if (st == NULL)
+        return (struct check_result){SPF_NONE, none_why};
+    st->answer = spf_check_host(c, arena, &st->in);
+    const char *reason = st->answer.result == SPF_FAIL ? st->answer.explanation : st->answer.why;
+    return (struct check_result){(int)st->answer.result, reason};
 }
