@@ -258,5 +258,6 @@ int main(int argc, char **argv)
     remove_files(cfg);
     config_unref(&cfg);
     log_info("stopped");
+    log_close();
     return rc == MI_SUCCESS ? 0 : 1;
 }

@@ -2,7 +2,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,22 +53,6 @@ char *xstrndup(const char *s, size_t n)
     char *p = xmalloc(len + 1);
     memcpy(p, s, len);
     p[len] = '\0';
-    return p;
-}
-
-/* xasprintf - formatted string on the heap */
-char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        oom(0);
-    char *p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     return p;
 }
 

@@ -16,9 +16,6 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
-/* xasprintf - printf into a new heap string (caller frees); aborts on OOM. */
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* strlcpy_ - copy at most size-1 bytes, always terminate; returns strlen(src). */
 size_t strlcpy_(char *dst, const char *src, size_t size);
 

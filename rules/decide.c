@@ -20,12 +20,6 @@ struct eval {
     const struct rule *rule; /* the deciding rule, for {check}, {result}, {reason} */
 };
 
-/* decide_stage_name - stage as Postfix names it in logs */
-const char *decide_stage_name(enum stage stage)
-{
-    return stage_names[stage];
-}
-
 /* word_of - a check's result word for the rules */
 static int word_of(void *arg, int check_id)
 {

@@ -19,8 +19,4 @@ struct reply {
  * end of message, the rules are skipped when every recipient was exempt. */
 struct reply decide(struct conn *c, enum stage stage);
 
-/* decide_stage_name - "CONNECT", "HELO", "MAIL", "RCPT", "END-OF-HEADERS",
- * "END-OF-MESSAGE", as in Postfix's logs. */
-const char *decide_stage_name(enum stage stage);
-
 #endif
