@@ -15,9 +15,8 @@ bool spf_identity(const struct conn *c, bool helo_only, struct arena *arena, str
         return false;
     st->in.ip = c->addr;
     st->in.helo = c->helo;
-    st->in.receiver = c->cfg->authserv_id  ? c->cfg->authserv_id
-                      : c->cfg->nhostnames ? c->cfg->hostnames[0]
-                                           : "unknown";
+    /* authserv_id already defaults to the first of hostnames */
+    st->in.receiver = c->cfg->authserv_id ? c->cfg->authserv_id : "unknown";
     st->helo_identity = helo_only || at == NULL || at[1] == '\0';
     if (!st->helo_identity) {
         st->in.domain = at + 1;
