@@ -1,0 +1,77 @@
+/* store_sqlite.h - internals of the SQLite backend, shared by its two files:
+ * store_sqlite.c owns the connection pool, the schema and the faults,
+ * store_sqlite_ops.c the statements and the operations. Nothing else
+ * includes this header. */
+#ifndef MXGATE_STORE_SQLITE_H
+#define MXGATE_STORE_SQLITE_H
+
+#include "store_backend.h"
+
+#include <sqlite3.h>
+
+/* The prepared statements every connection holds (texts in store_sqlite_ops.c). */
+enum sq_stmt {
+    SQ_BEGIN,
+    SQ_COMMIT,
+    SQ_ROLLBACK,
+    SQ_LOOKUP,
+    SQ_GREY_PUT,
+    SQ_NET_PUT,
+    SQ_NET_ALLOW,
+    SQ_GREY_EACH,
+    SQ_NET_EACH,
+    SQ_DROP_GREY,
+    SQ_DROP_NET,
+    SQ_STATS,
+    SQ_EXPIRE_GREY,
+    SQ_EXPIRE_NET,
+    SQ_COUNT
+};
+
+extern const char *const sq_sql[SQ_COUNT];
+
+/* Rows store_expire deletes per write transaction. */
+#define SQ_EXPIRE_BATCH 500
+
+/* One pooled connection: used by one thread at a time. */
+struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQ_COUNT];
+    unsigned gen;   /* the pool's generation when opened */
+    int wal_frames; /* in the WAL after this connection's last commit */
+    struct sq_conn *next;
+};
+
+/* The backend's handle. */
+struct sq;
+
+/* sq_check, sq_path, sq_open, sq_close - the backend's life cycle (see
+ * struct store_backend); sq_open tries one connection at once. */
+int sq_check(const char *arg, char *err, size_t errlen);
+const char *sq_path(const char *arg);
+void *sq_open(const char *arg);
+void sq_close(void *h);
+
+/* sq_borrow - a connection for this thread, or NULL: try later (the cause
+ * is logged). Give it back with sq_return. */
+struct sq_conn *sq_borrow(struct sq *s);
+
+/* sq_return - give c back; rc is the operation's SQLite result (SQLITE_OK,
+ * SQLITE_DONE or SQLITE_ROW when it went well). An error is logged (at most
+ * once a minute) and turns into STORE_TRYLATER; one that means the handle is
+ * bad closes every connection, reopened at most once a second. Returns ok
+ * when rc went well, else STORE_TRYLATER. */
+enum store_status sq_return(struct sq *s, struct sq_conn *c, int rc, enum store_status ok);
+
+/* sq_write_begin - take the process's write lock (waiting at most the busy
+ * timeout) and BEGIN IMMEDIATE; SQLITE_OK, or an error with the lock not held. */
+int sq_write_begin(struct sq *s, struct sq_conn *c);
+
+/* sq_write_end - COMMIT when rc is SQLITE_OK, else ROLLBACK, and release
+ * the write lock; the final result. */
+int sq_write_end(struct sq *s, struct sq_conn *c, int rc);
+
+/* sq_run - step a statement that returns no row and reset it: SQLITE_OK or the error. */
+int sq_run(struct sq_conn *c, enum sq_stmt id);
+
+#endif
