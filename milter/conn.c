@@ -51,7 +51,29 @@ void conn_msg_reset(struct conn *c)
     arena_reset(c->msg);
     c->sender = c->rcpt = c->auth_user = c->queue_id = NULL;
     c->rcpts_ok = c->rcpts_exempt = 0;
+    c->rcpts = NULL;
+    c->nrcpts = c->rcpts_cap = 0;
+    c->rcpt_exempt = c->grey_later = false;
+    c->grey_retry_in = 0;
+    c->grey_rule = NULL;
     c->budget_ms = c->cfg->dns.budget_ms;
+}
+
+/* conn_add_rcpt - append to the message's recipients */
+void conn_add_rcpt(struct conn *c)
+{
+    if (c->nrcpts == c->rcpts_cap) {
+        unsigned cap = c->rcpts_cap ? c->rcpts_cap * 2 : 4;
+        struct conn_rcpt *v = arena_alloc(c->msg, cap * sizeof(*v));
+        if (c->nrcpts)
+            memcpy(v, c->rcpts, c->nrcpts * sizeof(*v));
+        c->rcpts = v;
+        c->rcpts_cap = cap;
+    }
+    c->rcpts[c->nrcpts++] =
+        (struct conn_rcpt){.addr = c->rcpt, .exempt = c->rcpt_exempt, .grey_later = c->grey_later};
+    c->rcpts_ok++;
+    c->rcpts_exempt += c->rcpt_exempt;
 }
 
 /* conn_set_client - record the client and whether its network is trusted.

@@ -20,6 +20,13 @@ struct dns_result;
 
 enum slot_state { SLOT_IDLE = 0, SLOT_STARTED, SLOT_DONE };
 
+/* A recipient the MTA was told to accept. */
+struct conn_rcpt {
+    const char *addr;
+    bool exempt;     /* a rule accepted it (postmaster@, ...) */
+    bool grey_later; /* null sender: greylisted at end of message */
+};
+
 struct check_slot {
     enum slot_state state;
     void *state_ptr;
@@ -46,7 +53,12 @@ struct conn {
     const char *sender, *rcpt, *auth_user, *queue_id;
     unsigned tarpit_ms; /* delay before each reply; 0: not tarpitted */
     unsigned rcpts_ok, rcpts_exempt;
-    int64_t budget_ms; /* DNS waiting left for this transaction */
+    struct conn_rcpt *rcpts; /* the accepted recipients, in order */
+    unsigned nrcpts, rcpts_cap;
+    bool rcpt_exempt, grey_later; /* the current recipient's, set by the rules */
+    int64_t grey_retry_in;        /* greylisted: seconds until a retry passes */
+    const struct rule *grey_rule; /* the rule that postponed greylisting */
+    int64_t budget_ms;            /* DNS waiting left for this transaction */
 
     /* MTA macros: the glue sets a reader; NULL answers NULL */
     const char *(*macro)(void *ctx, const char *name);
@@ -64,6 +76,10 @@ void conn_free(struct conn **cp);
 /* conn_msg_reset - forget the message (at MAIL and abort): message facts and
  * the results of message-stage checks; refills the DNS budget. */
 void conn_msg_reset(struct conn *c);
+
+/* conn_add_rcpt - record the current recipient (c->rcpt, with the flags the
+ * rules set) as accepted. */
+void conn_add_rcpt(struct conn *c);
 
 /* conn_set_client - record the client; addr NULL for a non-IP client. */
 void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr);

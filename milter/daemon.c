@@ -45,8 +45,8 @@ static int lookup_ids(const char *spec, const char *group, uid_t *uid, gid_t *gi
     return 0;
 }
 
-/* make_socket_dir - create the unix socket's directory, owned by the user */
-static int make_socket_dir(const struct config *cfg, const char *path, char *err, size_t errlen)
+/* daemon_make_parent_dir - create a file's directory, owned by the user */
+int daemon_make_parent_dir(const struct config *cfg, const char *path, char *err, size_t errlen)
 {
     char dir[sizeof(((struct sockspec *)0)->path)];
     strlcpy_(dir, path, sizeof(dir));
@@ -57,7 +57,7 @@ static int make_socket_dir(const struct config *cfg, const char *path, char *err
     if (mkdir(dir, 0755) < 0) {
         if (errno == EEXIST)
             return 0;
-        snprintf(err, errlen, "cannot create socket directory %s: %s", dir, strerror(errno));
+        snprintf(err, errlen, "cannot create directory %s for %s: %s", dir, path, strerror(errno));
         return -1;
     }
     uid_t uid;
@@ -103,7 +103,7 @@ int daemon_open_socket(const struct config *cfg, char *err, size_t errlen)
         return -1;
     if (sockspec_in_use(&spec, err, errlen) != 0)
         return -1;
-    if (spec.kind == SOCK_UNIX && make_socket_dir(cfg, spec.path, err, errlen) < 0)
+    if (spec.kind == SOCK_UNIX && daemon_make_parent_dir(cfg, spec.path, err, errlen) < 0)
         return -1;
     sockspec_libmilter(&spec, conn, sizeof(conn));
     if (smfi_setconn(conn) != MI_SUCCESS || smfi_opensocket(true) != MI_SUCCESS) {

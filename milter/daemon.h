@@ -13,6 +13,10 @@ struct config;
  * (removing a stale unix socket) and apply socket_mode and socket_owner. */
 int daemon_open_socket(const struct config *cfg, char *err, size_t errlen);
 
+/* daemon_make_parent_dir - create the directory of the file at path (mode
+ * 0755, owned by the configured user) if it is missing. */
+int daemon_make_parent_dir(const struct config *cfg, const char *path, char *err, size_t errlen);
+
 /* daemon_detach - fork into the background, new session, stdio on /dev/null. */
 int daemon_detach(char *err, size_t errlen);
 

@@ -60,6 +60,7 @@ static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_f
     case ACTION_CONTINUE:
     case ACTION_TARPIT:
     case ACTION_LOG:
+    case ACTION_GREYLIST: /* decide() turns a greylisting into a deferral */
         break;
     }
     return noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -137,13 +138,14 @@ static sfsistat on_rcpt(SMFICTX *ctx, char **argv)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     c->rcpt = mta_address(c->msg, argv[0]);
+    c->rcpt_exempt = c->grey_later = false;
     const char *qid = conn_macro(c, "i");
     if (qid && *qid)
         c->queue_id = arena_strdup(c->msg, qid);
     conn_start_checks(c, STAGE_RCPT);
     struct reply rep = decide(c, STAGE_RCPT);
     if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT)
-        c->rcpts_ok++;
+        conn_add_rcpt(c);
     return answer(ctx, &rep, SMFIP_NR_RCPT);
 }
 

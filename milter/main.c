@@ -5,23 +5,28 @@
 #include "glue.h"
 #include "log.h"
 #include "sockspec.h"
+#include "store.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libmilter/mfapi.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct options {
     const char *path;
     bool foreground, check_only;
 };
+
+#define HOUSEKEEPING_SECONDS 600
 
 static int wake_pipe[2] = {-1, -1};
 
@@ -116,6 +121,20 @@ static int open_log(const struct config *cfg, bool foreground, char *err, size_t
     return log_open(to, cfg->log.facility, (enum log_level)cfg->log.level, err, errlen);
 }
 
+/* attach_store - give cfg its store: old's when the spec is the same, so
+ * that a reload keeps the open connections, else a new one */
+static void attach_store(struct config *cfg, const struct config *old)
+{
+    char err[512];
+    if (old && old->store && strcmp(old->store_spec, cfg->store_spec) == 0) {
+        cfg->store = store_ref(old->store);
+        return;
+    }
+    cfg->store = store_open(cfg->store_spec, err, sizeof(err));
+    if (cfg->store == NULL)
+        log_err("state store %s: %s", cfg->store_spec, err);
+}
+
 /* reload - SIGHUP: a new snapshot, or the old one and a file:line error */
 static void reload(const struct options *o, struct dns_resolver *dns)
 {
@@ -133,6 +152,7 @@ static void reload(const struct options *o, struct dns_resolver *dns)
         log_err("reload: %s; logging continues where it was", err);
     if (dns_reconfigure(dns, &ds, err, sizeof(err)) < 0)
         log_err("reload: resolver: %s; it keeps its previous servers", err);
+    attach_store(cfg, old);
     config_unref(&old);
     config_install(cfg);
     log_info("configuration reloaded from %s", o->path);
@@ -149,12 +169,32 @@ static void *milter_thread(void *arg)
     return NULL;
 }
 
+/* housekeeping - every few minutes: expired state out of the store */
+static void housekeeping(time_t *last)
+{
+    time_t now = time(NULL);
+    if (now - *last < HOUSEKEEPING_SECONDS)
+        return;
+    *last = now;
+    struct config *cfg = config_current();
+    unsigned long removed = 0;
+    if (cfg && cfg->store && store_expire(cfg->store, now, &removed) == STORE_FOUND && removed)
+        log_info("housekeeping: %lu expired entries removed from %s", removed, cfg->store_spec);
+    config_unref(&cfg);
+}
+
 /* main_loop - wait for signals and the end of the milter thread */
 static void main_loop(const struct options *o, struct dns_resolver *dns)
 {
     bool stopping = false;
+    time_t last = time(NULL);
     char b;
     for (;;) {
+        struct pollfd pfd = {.fd = wake_pipe[0], .events = POLLIN};
+        if (poll(&pfd, 1, 60 * 1000) <= 0) {
+            housekeeping(&last);
+            continue;
+        }
         ssize_t n = read(wake_pipe[0], &b, 1);
         if (n < 0 && errno == EINTR)
             continue;
@@ -209,6 +249,9 @@ static struct dns_resolver *start(const struct options *o, struct config *cfg)
         fatal(err);
     if (daemon_write_pidfile(cfg->pidfile, err, sizeof(err)) < 0)
         fatal(err);
+    if (store_path(cfg->store_spec) &&
+        daemon_make_parent_dir(cfg, store_path(cfg->store_spec), err, sizeof(err)) < 0)
+        log_warn("state store: %s", err); /* the store answers try-later until it exists */
     if (daemon_drop_privileges(cfg->user, cfg->group, err, sizeof(err)) < 0)
         fatal(err);
     struct dns_settings ds = dns_settings_of(cfg);
@@ -216,6 +259,7 @@ static struct dns_resolver *start(const struct options *o, struct config *cfg)
     if (dns == NULL)
         fatal(err);
     glue_filter(dns);
+    attach_store(cfg, NULL);
     return dns;
 }
 

@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "config_load.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -31,6 +32,7 @@ static void config_defaults(struct config *cfg)
     cfg->tarpit.delay_ms = 20000;
     cfg->tarpit.max_connections = 50;
     cfg->delay_reject = true;
+    cfg->store_spec = "sqlite:/var/lib/mxgate/state.db";
 }
 
 /* read_error - describe a libconfig read failure */
@@ -92,6 +94,7 @@ void config_unref(struct config **cfgp)
     *cfgp = NULL;
     if (atomic_fetch_sub(&cfg->refs, 1) == 1) {
         struct arena *arena = cfg->arena;
+        store_unref(&cfg->store);
         arena_destroy(&arena);
     }
 }

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct store;
+
 #define CONFIG_DEFAULT_PATH "/etc/mxgate/mxgate.conf"
 
 struct config {
@@ -55,6 +57,9 @@ struct config {
         unsigned max_connections; /* tarpitted at once; beyond, tarpit becomes 451 */
     } tarpit;
 
+    const char *store_spec; /* "sqlite:/var/lib/mxgate/state.db" */
+    struct store *store;    /* opened by the daemon before install; NULL: none (-n, tests) */
+
     struct lists lists;
     bool delay_reject; /* deliver rejections at RCPT (default), as Postfix does */
     const void *check_settings[CHECK_COUNT];
@@ -69,8 +74,8 @@ struct config *config_load(const char *path, char *err, size_t errlen);
 /* config_ref - take a reference; returns cfg. */
 struct config *config_ref(struct config *cfg);
 
-/* config_unref - drop a reference, freeing the snapshot at the last one;
- * clears *cfgp. Accepts NULL. */
+/* config_unref - drop a reference, freeing the snapshot (and releasing its
+ * store) at the last one; clears *cfgp. Accepts NULL. */
 void config_unref(struct config **cfgp);
 
 /* config_current - a reference to the live snapshot (NULL before the first

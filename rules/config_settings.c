@@ -4,6 +4,7 @@
 #include "config_load.h"
 #include "log.h"
 #include "sockspec.h"
+#include "store.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -232,6 +233,31 @@ static int load_tarpit(struct loader *ld, const config_setting_t *s)
     return load_group(ld, s, "tarpit", tarpit_settings, ARRAY_LEN(tarpit_settings));
 }
 
+/* list_path - a list file's path; a relative one is taken from the
+ * configuration file's directory */
+static const char *list_path(struct loader *ld, const char *path)
+{
+    const char *slash = strrchr(ld->path, '/');
+    if (path[0] == '/' || slash == NULL)
+        return path;
+    return arena_printf(ld->cfg->arena, "%.*s/%s", (int)(slash - ld->path), ld->path, path);
+}
+
+/* load_list - [ "pattern", ... ] or "file:PATH" */
+static int load_list(struct loader *ld, const config_setting_t *l, struct list *out)
+{
+    const char *v = config_setting_get_string(l);
+    char why[512];
+    if (v == NULL || strncmp(v, "file:", 5) != 0)
+        return get_strings(ld, l, &out->patterns, &out->count);
+    if (v[5] == '\0')
+        return loader_fail(ld, l, "list %s: \"file:\" needs a path", out->name);
+    if (lists_read_file(list_path(ld, v + 5), ld->cfg->arena, &out->patterns, &out->count, why,
+                        sizeof(why)) < 0)
+        return loader_fail(ld, l, "list %s: %s", out->name, why);
+    return 0;
+}
+
 /* load_lists - lists = { NAME = [ "pattern", ... ]; ... } */
 static int load_lists(struct loader *ld, const config_setting_t *s)
 {
@@ -244,7 +270,7 @@ static int load_lists(struct loader *ld, const config_setting_t *s)
         const config_setting_t *l = config_setting_get_elem(s, (unsigned)i);
         struct list *out = &ls->v[i];
         out->name = arena_strdup(ld->cfg->arena, config_setting_name(l));
-        if (get_strings(ld, l, &out->patterns, &out->count) < 0)
+        if (load_list(ld, l, out) < 0)
             return -1;
         for (size_t k = 0; k < out->count; k++)
             str_lower((char *)out->patterns[k]);
@@ -262,6 +288,17 @@ static void default_lists(struct config *cfg)
     if (ls->v == NULL)
         ls->v = arena_alloc(cfg->arena, sizeof(struct list));
     ls->v[ls->count++] = (struct list){.name = "exempt_rcpt", .patterns = exempt, .count = 4};
+}
+
+/* load_store - store = "TYPE:SPEC" (checked here, opened by the daemon) */
+static int load_store(struct loader *ld, const config_setting_t *s)
+{
+    char why[256];
+    if (get_string(ld, s, &ld->cfg->store_spec) < 0)
+        return -1;
+    if (store_spec_check(ld->cfg->store_spec, why, sizeof(why)) < 0)
+        return loader_fail(ld, s, "store: %s", why);
+    return 0;
 }
 
 /* load_delay_reject - deliver rejections at RCPT */
@@ -364,6 +401,7 @@ static const struct setting root_settings[] = {
     {.name = "tarpit", .load = load_tarpit},
     {.name = "lists", .load = load_lists},
     {.name = "delay_reject", .load = load_delay_reject},
+    {.name = "store", .load = load_store},
     {.name = "checks", .load = load_checks},
     {.name = "rules", .load = note_rules},
 };

@@ -2,6 +2,7 @@
 #include "decide.h"
 
 #include "arena.h"
+#include "greylist.h"
 #include "log.h"
 #include "util.h"
 
@@ -27,6 +28,13 @@ static int word_of(void *arg, int check_id)
     return conn_check_word(ev->c, check_id);
 }
 
+/* domain_of - what follows the last '@' of an address, or NULL */
+static const char *domain_of(const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    return at ? at + 1 : NULL;
+}
+
 /* fact_of - an envelope fact for the rules */
 static const char *fact_of(void *arg, enum fact f)
 {
@@ -36,6 +44,10 @@ static const char *fact_of(void *arg, enum fact f)
         return c->rcpt;
     case FACT_SENDER:
         return c->sender;
+    case FACT_RCPT_DOMAIN:
+        return domain_of(c->rcpt);
+    case FACT_SENDER_DOMAIN:
+        return domain_of(c->sender);
     case FACT_NONE:
         break;
     }
@@ -115,29 +127,62 @@ static const char *placeholder(void *arg, const char *name)
         return c->rcpt;
     if (strcmp(name, "queue_id") == 0)
         return queue_id(c);
+    if (strcmp(name, "retry_in") == 0)
+        return arena_printf(c->msg, "%lld", (long long)c->grey_retry_in);
     return check_placeholder(ev, name);
 }
 
-/* going_on - a log rule writes its line; a tarpit rule slows the client down
- * from this reply on, if there is room */
-static bool going_on(void *arg, const struct rule *r)
+/* tarpit - a tarpit rule slows the client down from this reply on, if
+ * there is room; else the client is told to come back later */
+static struct verdict tarpit(struct eval *ev, const struct rule *r)
 {
-    struct eval *ev = arg;
-    if (r->action.kind == ACTION_LOG) {
-        log_decision(ev->c, ev->stage, r, "log", "no action taken");
-        return true;
-    }
     const struct config *cfg = ev->c->cfg;
     unsigned ms = r->action.seconds ? r->action.seconds * 1000 : cfg->tarpit.delay_ms;
     bool was = ev->c->tarpit_ms != 0;
     if (!conn_tarpit(ev->c, ms, cfg->tarpit.max_connections))
-        return false;
+        return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &rule_tarpit_full};
     if (!was) {
         char what[48];
         snprintf(what, sizeof(what), "tarpit %u.%03us", ms / 1000, ms % 1000);
         log_decision(ev->c, ev->stage, r, what, "every reply to this client is delayed");
     }
-    return true;
+    return (struct verdict){0};
+}
+
+static const struct action greylist_unavailable = {
+    .kind = ACTION_DEFER,
+    .code = "451",
+    .ecode = "4.3.0",
+    .text = "Temporary local problem, please try again later",
+};
+
+/* greylist - a greylist rule: defer a first attempt, log a passing retry */
+static struct verdict greylist(struct eval *ev, const struct rule *r, enum grey_outcome o)
+{
+    if (o == GREYLIST_DEFER)
+        return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &r->action};
+    if (o == GREYLIST_UNAVAILABLE)
+        return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &greylist_unavailable};
+    if (o == GREYLIST_RETRIED)
+        log_decision(ev->c, ev->stage, r, "greylist pass",
+                     conn_check_result(ev->c, CHECK_ID_greylist)->reason);
+    return (struct verdict){0};
+}
+
+/* interim - a rule whose action goes on: log, tarpit or greylist */
+static struct verdict interim(void *arg, const struct rule *r)
+{
+    struct eval *ev = arg;
+    if (r->action.kind == ACTION_LOG) {
+        log_decision(ev->c, ev->stage, r, "log", "no action taken");
+        return (struct verdict){0};
+    }
+    if (r->action.kind == ACTION_TARPIT)
+        return tarpit(ev, r);
+    enum grey_outcome o = greylist_run(ev->c, ev->stage);
+    if (o == GREYLIST_POSTPONED && ev->c->grey_rule == NULL)
+        ev->c->grey_rule = r;
+    return greylist(ev, r, o);
 }
 
 /* stage_range - which rules are decided at stage */
@@ -165,11 +210,20 @@ static struct reply make_reply(struct eval *ev, struct verdict v)
         rep.text = rule_expand(a->text, placeholder, ev, ev->c->msg);
         char line[600];
         snprintf(line, sizeof(line), "%s %s %s", rep.code, rep.ecode, rep.text);
-        log_decision(ev->c, ev->stage, v.rule, action_name(v.kind), line);
+        log_decision(ev->c, ev->stage, v.rule, action_name(a->kind), line);
     } else {
         log_decision(ev->c, ev->stage, v.rule, action_name(v.kind), "no further rules");
     }
     return rep;
+}
+
+/* postponed - at end of message, the greylisting postponed at RCPT */
+static struct verdict postponed(struct eval *ev, enum stage stage)
+{
+    for (unsigned i = 0; stage == STAGE_EOM && i < ev->c->nrcpts; i++)
+        if (ev->c->rcpts[i].grey_later)
+            return greylist(ev, ev->c->grey_rule, greylist_postponed(ev->c));
+    return (struct verdict){0};
 }
 
 /* decide - rules at a stage to a reply */
@@ -182,10 +236,12 @@ struct reply decide(struct conn *c, enum stage stage)
     if (stage >= STAGE_EOH && c->rcpts_ok > 0 && c->rcpts_exempt == c->rcpts_ok)
         return (struct reply){0};
     struct expr_env env = {.word = word_of, .fact = fact_of, .arg = &ev};
-    struct verdict v = rules_eval(&c->cfg->rules, lo, hi, &env, going_on);
+    struct verdict v = postponed(&ev, stage);
+    if (v.kind == ACTION_CONTINUE)
+        v = rules_eval(&c->cfg->rules, lo, hi, &env, interim);
     if (v.kind == ACTION_CONTINUE)
         return (struct reply){0};
     if (v.kind == ACTION_ACCEPT && stage == STAGE_RCPT)
-        c->rcpts_exempt++;
+        c->rcpt_exempt = true;
     return make_reply(&ev, v);
 }

@@ -28,6 +28,8 @@ static const struct {
 } facts[] = {
     {"rcpt", FACT_RCPT, STAGE_RCPT},
     {"sender", FACT_SENDER, STAGE_MAIL},
+    {"rcpt_domain", FACT_RCPT_DOMAIN, STAGE_RCPT},
+    {"sender_domain", FACT_SENDER_DOMAIN, STAGE_MAIL},
 };
 
 struct parser {

@@ -7,8 +7,8 @@
  *           | FACT ["not"] "in" LIST
  *
  * CHECK is a registered check and WORD one of its result words; FACT is an
- * envelope fact (rcpt, sender) and LIST a configured list name; anything else
- * is an error at load time. */
+ * envelope fact (rcpt, sender, rcpt_domain, sender_domain) and LIST a configured list name;
+ * anything else is an error at load time. */
 #ifndef MXGATE_EXPR_H
 #define MXGATE_EXPR_H
 
@@ -22,7 +22,7 @@ struct expr;
 struct lists;
 
 /* Envelope facts a condition can test against a list. */
-enum fact { FACT_NONE = 0, FACT_RCPT, FACT_SENDER };
+enum fact { FACT_NONE = 0, FACT_RCPT, FACT_SENDER, FACT_RCPT_DOMAIN, FACT_SENDER_DOMAIN };
 
 /* What evaluation asks: a check's result word (0 = no opinion), started and
  * waited for on demand, and an envelope fact (NULL when unknown). */

@@ -3,6 +3,7 @@
 
 #include "arena.h"
 #include "expr.h"
+#include "registry.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -22,11 +23,13 @@ const struct action rule_tarpit_full = {
 static const char *const action_names[] = {
     [ACTION_CONTINUE] = "continue", [ACTION_ACCEPT] = "accept", [ACTION_REJECT] = "reject",
     [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit", [ACTION_LOG] = "log",
+    [ACTION_GREYLIST] = "greylist",
 };
 
 /* Placeholders a reply text may use; the glue supplies their values. */
 static const char *const placeholders[] = {
-    "client_addr", "client_name", "helo", "sender", "rcpt", "queue_id", "check", "result", "reason",
+    "client_addr", "client_name", "helo",   "sender", "rcpt",
+    "queue_id",    "check",       "result", "reason", "retry_in",
 };
 
 /* action_name - text of an action kind */
@@ -99,7 +102,15 @@ static bool next_word(const char **p, char *w, size_t len)
     return true;
 }
 
-/* parse_reply - [CODE [ECODE]] [TEXT] for reject and defer */
+/* default_text - the reply text of an action written without one */
+static const char *default_text(enum action_kind kind)
+{
+    if (kind == ACTION_GREYLIST)
+        return "Greylisted, please try again in {retry_in} seconds";
+    return kind == ACTION_REJECT ? "Message refused by policy" : "Try again later";
+}
+
+/* parse_reply - [CODE [ECODE]] [TEXT] for reject, defer and greylist */
 static int parse_reply(const char *p, char cls, struct arena *arena, struct action *out, char *err,
                        size_t errlen)
 {
@@ -124,9 +135,7 @@ static int parse_reply(const char *p, char cls, struct arena *arena, struct acti
         }
     }
     p += strspn(p, " \t");
-    out->text = arena_strdup(arena, *p           ? p
-                                    : cls == '5' ? "Message refused by policy"
-                                                 : "Try again later");
+    out->text = arena_strdup(arena, *p ? p : default_text(out->kind));
     return check_text(out->text, err, errlen);
 }
 
@@ -159,13 +168,14 @@ int action_parse(const char *text, struct arena *arena, struct action *out, char
     for (size_t k = 0; k < ARRAY_LEN(action_names); k++)
         if (strcmp(w, action_names[k]) == 0)
             out->kind = (enum action_kind)k;
-    if (out->kind == ACTION_REJECT || out->kind == ACTION_DEFER)
+    if (out->kind == ACTION_REJECT || out->kind == ACTION_DEFER || out->kind == ACTION_GREYLIST)
         return parse_reply(p, out->kind == ACTION_REJECT ? '5' : '4', arena, out, err, errlen);
     if (out->kind == ACTION_TARPIT)
         return parse_tarpit(p, out, err, errlen);
     if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
         snprintf(err, errlen,
-                 "unknown action \"%s\" (continue, accept, reject, defer, tarpit, log)", w);
+                 "unknown action \"%s\" (continue, accept, reject, defer, greylist, tarpit, log)",
+                 w);
         return -1;
     }
     if (p[strspn(p, " \t")] != '\0') {
@@ -189,12 +199,26 @@ int rule_compile(const char *cond, const char *action, const struct lists *lists
         if (out->stage < STAGE_CONNECT)
             out->stage = STAGE_CONNECT;
     }
-    return action_parse(action, arena, &out->action, err, errlen);
+    if (action_parse(action, arena, &out->action, err, errlen) < 0)
+        return -1;
+    if (out->action.kind == ACTION_GREYLIST) { /* a triplet needs a recipient */
+        out->checks |= 1u << CHECK_ID_greylist;
+        if (out->stage < STAGE_RCPT)
+            out->stage = STAGE_RCPT;
+    }
+    return 0;
+}
+
+/* rule_goes_on - actions that do not end evaluation by themselves */
+bool rule_goes_on(enum action_kind kind)
+{
+    return kind == ACTION_TARPIT || kind == ACTION_LOG || kind == ACTION_GREYLIST;
 }
 
 /* rules_eval - first decisive rule among those of stages lo..hi */
 struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
-                          const struct expr_env *env, bool (*going_on)(void *, const struct rule *))
+                          const struct expr_env *env,
+                          struct verdict (*interim)(void *, const struct rule *))
 {
     for (size_t i = 0; i < rs->count; i++) {
         const struct rule *r = &rs->rules[i];
@@ -202,16 +226,14 @@ struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi
             continue;
         if (r->cond && !expr_eval(r->cond, env))
             continue;
-        bool goes_on = r->action.kind == ACTION_TARPIT || r->action.kind == ACTION_LOG;
-        if (goes_on && going_on(env->arg, r))
-            continue;
-        if (goes_on)
-            return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &rule_tarpit_full};
-        return (struct verdict){.kind = r->action.kind, .rule = r, .action = &r->action};
+        if (!rule_goes_on(r->action.kind))
+            return (struct verdict){.kind = r->action.kind, .rule = r, .action = &r->action};
+        struct verdict v = interim(env->arg, r);
+        if (v.kind != ACTION_CONTINUE)
+            return v;
     }
     return (struct verdict){0};
 }
-
 /* append - add n bytes of s to the buffer being built */
 static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {

@@ -20,11 +20,12 @@ enum action_kind {
     ACTION_DEFER,        /* 4xx */
     ACTION_TARPIT,       /* delay this and every later reply to the client, then go on */
     ACTION_LOG,          /* write the decision line, then go on (report only) */
+    ACTION_GREYLIST,     /* 4xx for a triplet's first attempt; its retry goes on */
 };
 
 struct action {
     enum action_kind kind;
-    char code[4];     /* "550"; empty for continue, accept, tarpit */
+    char code[4];     /* "550"; empty for continue, accept, tarpit, log */
     char ecode[16];   /* "5.7.1" */
     const char *text; /* reply text template with {placeholders} */
     unsigned seconds; /* tarpit delay; 0: the configured default */
@@ -65,21 +66,27 @@ int rule_compile(const char *cond, const char *action, const struct lists *lists
                  struct arena *arena, struct rule *out, char *err, size_t errlen);
 
 /* action_parse - "continue", "accept", "reject [CODE [ECODE]] [TEXT]",
- * "defer [CODE [ECODE]] [TEXT]", "tarpit [SECONDS]". 0 or -1 with err. */
+ * "defer [CODE [ECODE]] [TEXT]", "greylist [CODE [ECODE]] [TEXT]" (4xx),
+ * "tarpit [SECONDS]", "log". 0 or -1 with err. */
 int action_parse(const char *text, struct arena *arena, struct action *out, char *err,
                  size_t errlen);
 
-/* action_name - "continue", "accept", "reject", "defer", "tarpit", "log". */
+/* action_name - "continue", "accept", "reject", "defer", "tarpit", "log",
+ * "greylist". */
 const char *action_name(enum action_kind kind);
 
+/* rule_goes_on - whether an action lets evaluation go on when it matches
+ * (tarpit, log, greylist) rather than deciding by itself. */
+bool rule_goes_on(enum action_kind kind);
+
 /* rules_eval - walk, in order, the rules whose stage lies in [lo, hi] and
- * return the first decisive verdict (accept, reject, defer). A matching
- * tarpit or log rule calls going_on(env->arg, rule): true lets evaluation go
- * on, false (no room for another tarpitted client) ends it with
- * rule_tarpit_full. */
+ * return the first decisive verdict (accept, reject, defer). A matching rule
+ * whose action goes on (tarpit, log, greylist) calls interim(env->arg,
+ * rule): a verdict of kind ACTION_CONTINUE lets evaluation go on, any other
+ * verdict ends it (a greylist deferral, a full tarpit). */
 struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
                           const struct expr_env *env,
-                          bool (*going_on)(void *, const struct rule *));
+                          struct verdict (*interim)(void *, const struct rule *));
 
 /* rule_expand - the reply text of a rule with {placeholders} replaced by
  * value(arg, name) (NULL: left empty), '%' doubled for libmilter, control

@@ -6,6 +6,7 @@
 # The shipped file as installed, but with an account every machine has
 # (cmake --install creates the mxgate user; the test suite does not install).
 sed 's|^user .*|user = "nobody";|' "$T/../contrib/mxgate.conf" > "$WORK/shipped.conf"
+cp "$T/../contrib/freemail-domains" "$WORK/"
 "$MXGATE" -n -c "$WORK/shipped.conf" > "$WORK/out" 2>&1; rc=$?
 expect_eq "$rc" 0 "the shipped configuration passes -n"
 expect_eq "$(cat "$WORK/out")" "configuration OK" "-n prints configuration OK"
@@ -20,6 +21,17 @@ CONF
 expect_eq "$rc" 1 "-n exits 1 for a broken rule"
 expect_eq "$(cat "$WORK/out")" "$WORK/bad.conf:3: rule 1: condition \"iprev is fial\", column 10: check iprev has no result \"fial\"" \
     "-n names file, line and problem"
+
+printf 'socket = "unix:/tmp/x.sock";\nlists = {\n  freemail = "file:no-such-list";\n};\n' > "$WORK/list.conf"
+"$MXGATE" -n -c "$WORK/list.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "-n exits 1 for a list file that cannot be read"
+expect_eq "$(cat "$WORK/out")" "$WORK/list.conf:3: list freemail: cannot read $WORK/no-such-list: No such file or directory" \
+    "a missing list file is named with the configuration's file and line"
+
+printf 'store = "sqlite:relative.db";\n' > "$WORK/store.conf"
+"$MXGATE" -n -c "$WORK/store.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "-n exits 1 for a bad store"
+expect_grep "^$WORK/store.conf:1: store: " "$WORK/out" "a bad store spec is named with file and line"
 
 printf 'socket = "unix:/tmp/x.sock";\nsocket_mode = ;\n' > "$WORK/syntax.conf"
 "$MXGATE" -n -c "$WORK/syntax.conf" > "$WORK/out" 2>&1; rc=$?

@@ -11,9 +11,11 @@ sed -e "s|^socket .*|socket = \"$MXGATE_SOCKET\";|" -e "s|^pidfile .*|pidfile = 
     -e "s|^  # servers = .*|  servers = [ $DNS_SERVERS ];|" \
     -e 's|^tarpit = { delay = 20;|tarpit = { delay = 1;|' \
     -e 's|extra_tlds = \[ \];|extra_tlds = [ "test" ];|' \
+    -e "s|^store = .*|store = \"sqlite:$WORK/state.db\";|" \
     "$T/../contrib/mxgate.conf" > "$WORK/mxgate.conf"
 echo 'hostnames = [ "mx.example.net" ];' >> "$WORK/mxgate.conf"
-for s in "to = \"file:" "servers = \[ \"" "delay = 1;" '"test"'; do
+cp "$T/../contrib/freemail-domains" "$WORK/"
+for s in "to = \"file:" "servers = \[ \"" "delay = 1;" '"test"' "sqlite:$WORK"; do
     grep -q "$s" "$WORK/mxgate.conf" || fail "the shipped file changed shape: cannot set $s"
 done
 mxgate_start

@@ -129,6 +129,12 @@ static void a_condition_is_decided_at_the_stage_of_its_latest_fact(void)
     CHECK(stage == STAGE_RCPT);
     CHECK(expr_compile("sender in exempt_rcpt", &test_lists, a, &checks, &stage, err, sizeof(err)));
     CHECK(stage == STAGE_MAIL && checks == 0);
+    CHECK(expr_compile("sender_domain in exempt_rcpt", &test_lists, a, &checks, &stage, err,
+                       sizeof(err)));
+    CHECK(stage == STAGE_MAIL);
+    CHECK(expr_compile("rcpt_domain in exempt_rcpt", &test_lists, a, &checks, &stage, err,
+                       sizeof(err)));
+    CHECK(stage == STAGE_RCPT);
     arena_destroy(&a);
 }
 
@@ -201,12 +207,15 @@ static void reply_text_escapes_percent_and_drops_line_breaks(void)
 
 static int tarpits, tarpit_room;
 
-/* count_tarpit - tarpit callback: admits while there is room */
-static bool count_tarpit(void *arg, const struct rule *r)
+/* count_tarpit - interim callback: admits while there is room, then
+ * answers as the daemon does with a full tarpit */
+static struct verdict count_tarpit(void *arg, const struct rule *r)
 {
-    (void)arg, (void)r;
+    (void)arg;
     tarpits++;
-    return tarpit_room-- > 0;
+    if (tarpit_room-- > 0)
+        return (struct verdict){0};
+    return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &rule_tarpit_full};
 }
 
 /* compile4 - the rules of the order tests */
@@ -271,7 +280,28 @@ static void a_log_rule_is_reported_and_evaluation_goes_on(void)
     arena_destroy(&a);
 }
 
+static void greylist_goes_on_and_waits_for_a_recipient(void)
+{
+    struct arena *a = arena_create();
+    struct rule r;
+    char err[256];
+    CHECK(rule_compile("iprev is fail", "greylist", NULL, a, &r, err, sizeof(err)) == 0);
+    CHECK(r.action.kind == ACTION_GREYLIST && rule_goes_on(r.action.kind));
+    CHECK(r.stage == STAGE_RCPT);
+    CHECK(r.checks & (1u << CHECK_ID_greylist));
+    CHECK_STR(r.action.code, "451");
+    CHECK_STR(r.action.ecode, "4.7.1");
+    CHECK_CONTAINS(r.action.text, "{retry_in}");
+    CHECK(rule_compile(NULL, "greylist 450 4.7.1 Come back in {retry_in}s", NULL, a, &r, err,
+                       sizeof(err)) == 0);
+    CHECK_STR(r.action.code, "450");
+    CHECK(rule_compile(NULL, "greylist 550", NULL, a, &r, err, sizeof(err)) < 0);
+    CHECK_CONTAINS(err, "not a 4xx");
+    arena_destroy(&a);
+}
+
 #define RULES_TESTS(T)                                  \
+    T(greylist_goes_on_and_waits_for_a_recipient)       \
     T(conditions_read_like_sentences)                   \
     T(evaluation_stops_as_soon_as_the_answer_is_known)  \
     T(bad_conditions_say_what_and_where)                \
