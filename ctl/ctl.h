@@ -1,0 +1,47 @@
+/* ctl.h - mxgatectl, the operator's tool: what its subcommands share (the
+ * configuration, the state store opened with the daemon's privileges, the
+ * exit codes) and the subcommands themselves. A subcommand is one row of the
+ * table in mxgatectl.c: a run function and a usage function. */
+#ifndef MXGATE_CTL_H
+#define MXGATE_CTL_H
+
+#include <stdio.h>
+
+struct config;
+struct store;
+
+/* Exit codes: 0 done, 1 failed (or nothing matched), 2 usage, 75 the store
+ * cannot answer now (EX_TEMPFAIL: the operator tries again later). */
+enum ctl_exit { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2, CTL_TRYLATER = 75 };
+
+/* What a subcommand gets; loaded on demand, released by mxgatectl.c. */
+struct ctl {
+    const char *path;    /* the configuration file (-c) */
+    struct config *cfg;  /* NULL until ctl_config() */
+    struct store *store; /* NULL until ctl_store() */
+};
+
+/* ctl_config - the configuration, loaded at the first call. NULL after
+ * printing the problem ("FILE:LINE: problem") on stderr. */
+const struct config *ctl_config(struct ctl *ctl);
+
+/* ctl_store - the configured state store, opened at the first call; when
+ * running as root, privileges are first dropped to the daemon's user and
+ * group so that files the store creates stay the daemon's. NULL after
+ * printing the problem on stderr (exit 1). */
+struct store *ctl_store(struct ctl *ctl);
+
+/* ctl_trylater - say that the store cannot answer now; returns CTL_TRYLATER. */
+int ctl_trylater(struct ctl *ctl);
+
+/* ctl_fail - "mxgatectl: MESSAGE" on stderr; returns CTL_FAIL. */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ctl_greylist - "greylist list|show|allow|drop|stats|expire ...": argv[0]
+ * is "greylist". Returns an enum ctl_exit. */
+int ctl_greylist(struct ctl *ctl, int argc, char **argv);
+
+/* ctl_greylist_usage - the greylist synopsis lines, on out. */
+void ctl_greylist_usage(FILE *out);
+
+#endif
