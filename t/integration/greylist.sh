@@ -7,29 +7,12 @@
 # sender-verification probe without DATA passes), postmaster@ never delayed.
 . "$T/lib/common.sh"
 . "$T/lib/mxgate.sh"
+. "$T/lib/session.sh"
 
 dns_start example.test 2.0.192.in-addr.arpa spf.test
 cp "$T/integration/greylist-freemail" "$WORK/"
 mxgate_config "$T/integration/greylist-test.conf" -e "s|@STORE@|$WORK/state.db|"
 mxgate_start
-
-# session NAME ADDR SENDER RCPT... - one SMTP transaction from ADDR; the
-# replies go to $WORK/NAME.out
-session() {
-    name=$1 addr=$2 sender=$3; shift 3
-    { echo "connect client.example 4 $addr 40000"; echo "helo mx.example.test"
-      echo "mail <$sender>"; for r in "$@"; do echo "rcpt <$r>"; done
-      echo data; echo eoh; echo eom; echo quit; } > "$WORK/$name.script"
-    "$MILTERC" -s "$MXGATE_SOCKET" "$WORK/$name.script" > "$WORK/$name.out" 2> "$WORK/$name.err" ||
-        { cat "$WORK/$name.err" >&2; fail "$name: milterc failed"; }
-}
-
-# replies NAME WHAT - the rcpt and eom lines of NAME equal stdin
-replies() {
-    grep -E '^(rcpt|eom: (continue|accept|tempfail|reject))' "$WORK/$1.out" > "$WORK/$1.got"
-    diff -u - "$WORK/$1.got" >&2 || fail "$2"
-    pass "$2"
-}
 
 GREY='tempfail 451 4.7.1 Greylisted, try again later'
 
