@@ -7,8 +7,8 @@
 #       (not installed: they conflict with Postfix; tests unpack them).
 set -eu
 build="gcc make cmake pkg-config libmilter-dev libc-ares-dev libconfig-dev libsqlite3-dev
-       libpsl-dev libopendkim-dev libssl-dev"
-test="nsd clang-format postfix swaks m4 liblockfile1 libwrap0"
+       libpsl-dev libopendkim-dev libssl-dev libhiredis-dev"
+test="nsd clang-format postfix swaks m4 liblockfile1 libwrap0 redis-server"
 debs=/var/cache/mxgate-tests/debs
 updated=no
 

@@ -70,7 +70,7 @@ struct store *ctl_store(struct ctl *ctl)
         return NULL;
     }
     if ((ctl->store = store_open(cfg->store_spec, err, sizeof(err))) == NULL)
-        ctl_fail("state store %s: %s", cfg->store_spec, err);
+        ctl_fail("state store: %s", err); /* not the spec: it may hold a password */
     return ctl->store;
 }
 
@@ -80,9 +80,7 @@ int ctl_trylater(struct ctl *ctl)
     fprintf(stderr,
             "mxgatectl: the state store %s cannot answer now (busy, read-only, missing or "
             "damaged); try again later\n",
-            ctl->store ? store_spec(ctl->store)
-            : ctl->cfg ? ctl->cfg->store_spec
-                       : "(none)");
+            ctl->store ? store_spec(ctl->store) : "(none)");
     return CTL_TRYLATER;
 }
 

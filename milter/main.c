@@ -132,7 +132,7 @@ static void attach_store(struct config *cfg, const struct config *old)
     }
     cfg->store = store_open(cfg->store_spec, err, sizeof(err));
     if (cfg->store == NULL)
-        log_err("state store %s: %s", cfg->store_spec, err);
+        log_err("state store: %s", err); /* never the spec itself: it may hold a password */
 }
 
 /* reload - SIGHUP: a new snapshot, or the old one and a file:line error */
@@ -179,7 +179,8 @@ static void housekeeping(time_t *last)
     struct config *cfg = config_current();
     unsigned long removed = 0;
     if (cfg && cfg->store && store_expire(cfg->store, now, &removed) == STORE_FOUND && removed)
-        log_info("housekeeping: %lu expired entries removed from %s", removed, cfg->store_spec);
+        log_info("housekeeping: %lu expired entries removed from %s", removed,
+                 store_spec(cfg->store));
     config_unref(&cfg);
 }
 

@@ -11,16 +11,18 @@
 #include <string.h>
 
 /* A used entry's expiry is written back at most this often (seconds), so
- * that steady-state lookups of known triplets and allowed nets are reads. */
+ * that steady-state lookups of known triplets and allowed nets are reads.
+ * The Redis backend's script (store_redis_ops.c) repeats it. */
 #define REFRESH_SLACK 3600
 
 static const struct store_backend *const backends[] = {
     &store_backend_sqlite,
+    &store_backend_redis,
 };
 
 struct store {
     atomic_uint refs;
-    char *spec;
+    char *spec, *shown; /* shown: for logs, the password masked */
     const struct store_backend *be;
     void *h;
 };
@@ -64,6 +66,18 @@ const char *store_path(const char *spec)
     return be->path(arg);
 }
 
+/* store_spec_redact - spec for logs: a password= option's value masked */
+void store_spec_redact(const char *spec, char *out, size_t len)
+{
+    const char *pw = strstr(spec, "password=");
+    if (pw == NULL || (pw != spec && pw[-1] != '?' && pw[-1] != '&')) {
+        strlcpy_(out, spec, len);
+        return;
+    }
+    const char *rest = pw + strlen("password=") + strcspn(pw, "&") - strlen("password=");
+    snprintf(out, len, "%.*spassword=*****%s", (int)(pw - spec), spec, rest);
+}
+
 /* store_open - check the spec and open its backend */
 struct store *store_open(const char *spec, char *err, size_t errlen)
 {
@@ -74,6 +88,9 @@ struct store *store_open(const char *spec, char *err, size_t errlen)
     struct store *st = xcalloc(1, sizeof(*st));
     atomic_init(&st->refs, 1);
     st->spec = xstrdup(spec);
+    char shown[1024];
+    store_spec_redact(spec, shown, sizeof(shown));
+    st->shown = xstrdup(shown);
     st->be = be;
     st->h = be->open(st->spec + (arg - spec));
     return st;
@@ -97,13 +114,14 @@ void store_unref(struct store **stp)
         return;
     st->be->close(st->h);
     free(st->spec);
+    free(st->shown);
     free(st);
 }
 
 /* store_spec - the spec as opened */
 const char *store_spec(const struct store *st)
 {
-    return st->spec;
+    return st->shown;
 }
 
 /* store_greylist - the backend's answer; *out only when there is one */
@@ -217,7 +235,10 @@ static unsigned first_attempt(const struct grey_policy *p, struct grey_rec *g,
     return GREY_WRITE_TRIPLET;
 }
 
-/* store_grey_decide - cases 1 to 5 of store_greylist */
+/* store_grey_decide - cases 1 to 5 of store_greylist. The Redis backend
+ * runs the same rules in Lua on its server (LUA_GREYLIST in
+ * store_redis_ops.c): the two must agree, which the store's tests prove by
+ * running on both backends and comparing them */
 unsigned store_grey_decide(const struct grey_policy *p, struct grey_rec *g, struct net_rec *n,
                            struct grey_answer *out)
 {

@@ -1,7 +1,8 @@
 /* store.h - the state store: what mxgate remembers between connections
  * (greylist triplets, client networks that passed greylisting), behind a
- * backend chosen by a "type:spec" string ("sqlite:/var/lib/mxgate/state.db";
- * a networked backend can be added without changing this interface).
+ * backend chosen by a "type:spec" string: "sqlite:/var/lib/mxgate/state.db"
+ * for one host, "redis:tcp://HOST:PORT/DB?options" for several MX hosts that
+ * share what they learn.
  *
  * Every operation answers found, missing or try-later. Try-later means the
  * backend could not answer now (locked, read-only, corrupt, missing, down);
@@ -37,8 +38,13 @@ struct store *store_open(const char *spec, char *err, size_t errlen);
 struct store *store_ref(struct store *st);
 void store_unref(struct store **stp);
 
-/* store_spec - the spec the store was opened with. */
+/* store_spec - the spec the store was opened with, for logs: the value of a
+ * password= option masked. */
 const char *store_spec(const struct store *st);
+
+/* store_spec_redact - spec for logs, a password= option's value masked, into
+ * out (cut to len - 1 bytes). */
+void store_spec_redact(const char *spec, char *out, size_t len);
 
 /* --- greylisting --------------------------------------------------------- */
 

@@ -13,7 +13,7 @@
  * the counters, and copies a greylist answer out only when it is not
  * try-later. */
 struct store_backend {
-    const char *type; /* "sqlite" */
+    const char *type; /* "sqlite", "redis" */
     /* check - arg is well formed: 0, or -1 with the problem. No I/O. */
     int (*check)(const char *arg, char *err, size_t errlen);
     /* path - the local file arg names, pointing into arg, or NULL. */
@@ -36,6 +36,7 @@ struct store_backend {
 };
 
 extern const struct store_backend store_backend_sqlite;
+extern const struct store_backend store_backend_redis;
 
 /* --- the greylisting rules (store.c), for backends ----------------------- */
 

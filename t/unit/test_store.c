@@ -1,6 +1,9 @@
 /* test_store.c - the state store: specs, greylisting's five cases, the
  * operator calls, housekeeping, and every fault answering try-later until
- * it is removed (SQLite backend) */
+ * it is removed. The backend-neutral cases (N in the lists at the end) run
+ * on the store $MXGATE_TEST_STORE names when it is set (CMake runs each
+ * twice: on SQLite, and on Redis through t/store/with_redis.sh), the others
+ * on SQLite only; Redis's own faults are in test_store_redis.c. */
 #define _GNU_SOURCE /* unshare, mount: private mounts for read-only and full */
 #include "store.h"
 
@@ -17,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define T0 1700000000LL
@@ -41,17 +45,49 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
     return 0;
 }
 
-/* fixture_open - a temporary directory with sub/ (when sub) and a store on db there */
-static void fixture_open(struct fixture *f, const char *sub)
+/* test_spec - the store a backend-neutral case runs on: $MXGATE_TEST_STORE
+ * with a key prefix of its own (a fresh, empty namespace on a shared
+ * server), else the SQLite database db */
+static void test_spec(char *spec, size_t len, const char *db)
+{
+    const char *env = getenv("MXGATE_TEST_STORE");
+    if (env && *env)
+        snprintf(spec, len, "%s%cprefix=t%lld.%ld.%u:", env, strchr(env, '?') ? '&' : '?',
+                 (long long)time(NULL), (long)getpid(), fresh_keys++);
+    else
+        snprintf(spec, len, "sqlite:%s", db);
+}
+
+/* fixture_at - a temporary directory with sub/ (when sub) and a store on db
+ * there, or on the test store when any */
+static void fixture_at(struct fixture *f, const char *sub, int any)
 {
     const char *tmp = getenv("TMPDIR");
     char err[256];
     snprintf(f->dir, sizeof(f->dir), "%s/mxgate-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     CHECK(mkdtemp(f->dir) != NULL);
     snprintf(f->db, sizeof(f->db), "%s/%s%sstate.db", f->dir, sub ? sub : "", sub ? "/" : "");
-    snprintf(f->spec, sizeof(f->spec), "sqlite:%s", f->db);
+    if (any)
+        test_spec(f->spec, sizeof(f->spec), f->db);
+    else
+        snprintf(f->spec, sizeof(f->spec), "sqlite:%s", f->db);
     f->st = store_open(f->spec, err, sizeof(err));
+    if (f->st == NULL)
+        fprintf(stderr, "%s: %s\n", f->spec, err);
     CHECK(f->st != NULL);
+}
+
+/* fixture_open - a backend-neutral case's store (sub must be NULL) */
+static void fixture_open(struct fixture *f, const char *sub)
+{
+    CHECK(sub == NULL);
+    fixture_at(f, NULL, 1);
+}
+
+/* fixture_sqlite - a SQLite-only case's store, on db in the directory */
+static void fixture_sqlite(struct fixture *f, const char *sub)
+{
+    fixture_at(f, sub, 0);
 }
 
 /* fixture_close - the store and the directory */
@@ -218,13 +254,30 @@ static void specs_name_a_known_type_and_an_absolute_path(void)
     CHECK(store_path("mysql:/x") == NULL);
 }
 
+static void logs_never_show_a_password(void)
+{
+    char out[256];
+    store_spec_redact("redis:tcp://h:6379/0?user=mx&password=s3cret&prefix=p:", out, sizeof(out));
+    CHECK_STR(out, "redis:tcp://h:6379/0?user=mx&password=*****&prefix=p:");
+    store_spec_redact("redis:unix:/run/r.sock?password=s3cret", out, sizeof(out));
+    CHECK_STR(out, "redis:unix:/run/r.sock?password=*****");
+    store_spec_redact("sqlite:/var/lib/mxgate/password=x.db", out, sizeof(out));
+    CHECK_STR(out, "sqlite:/var/lib/mxgate/password=x.db");
+    char err[256];
+    struct store *st =
+        store_open("redis:tcp://127.0.0.1:1/0?password=s3cret&timeout=50", err, sizeof(err));
+    CHECK(st != NULL);
+    CHECK_STR(store_spec(st), "redis:tcp://127.0.0.1:1/0?password=*****&timeout=50");
+    store_unref(&st);
+}
+
 static void open_refuses_a_bad_spec_and_keeps_a_good_one(void)
 {
     char err[256] = "";
     CHECK(store_open("sqlite:relative.db", err, sizeof(err)) == NULL);
     CHECK_CONTAINS(err, "absolute path");
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     CHECK_STR(store_spec(f.st), f.spec);
     CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 1);
     CHECK_INT(sql_int(f.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
@@ -520,7 +573,7 @@ static void grey_stats_counts_live_expired_and_allowed(void)
 static void expire_removes_only_expired_rows_in_batches(void)
 {
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     char sender[32];
     for (int i = 0; i < 1234; i++) {
         snprintf(sender, sizeof(sender), "old%d@x", i);
@@ -547,7 +600,7 @@ static void expire_removes_only_expired_rows_in_batches(void)
 static void schema_is_versioned_and_a_newer_one_is_left_alone(void)
 {
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     pass(f.st, "192.0.2.0/24", "a@x", T0);
     store_unref(&f.st);
     sql(f.db, "PRAGMA user_version = 99");
@@ -582,7 +635,7 @@ static void every_op_says_trylater(struct store *st)
 static void missing_directory_gives_trylater_until_it_exists(void)
 {
     struct fixture f;
-    fixture_open(&f, "sub"); /* sub/ does not exist: the store opens anyway */
+    fixture_sqlite(&f, "sub"); /* sub/ does not exist: the store opens anyway */
     every_op_says_trylater(f.st);
     char sub[PATH_MAX + 8];
     snprintf(sub, sizeof(sub), "%s/sub", f.dir);
@@ -594,7 +647,7 @@ static void missing_directory_gives_trylater_until_it_exists(void)
 static void removed_database_gives_trylater_until_it_can_be_made_again(void)
 {
     struct fixture f;
-    fixture_open(&f, "sub");
+    fixture_sqlite(&f, "sub");
     char sub[PATH_MAX + 8];
     snprintf(sub, sizeof(sub), "%s/sub", f.dir);
     CHECK(mkdir(sub, 0755) == 0);
@@ -612,7 +665,7 @@ static void removed_database_gives_trylater_until_it_can_be_made_again(void)
 static void replaced_database_is_noticed_and_reopened(void)
 {
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     pass(f.st, "192.0.2.0/24", "old@x", T0);
     char spec[PATH_MAX + 16], err[256], path[PATH_MAX + 8];
     snprintf(spec, sizeof(spec), "%s.new", f.spec);
@@ -637,7 +690,7 @@ static void replaced_database_is_noticed_and_reopened(void)
 static void locked_database_gives_trylater_after_the_busy_timeout(void)
 {
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     pass(f.st, "192.0.2.0/24", "a@x", T0);
     sqlite3 *h;
     CHECK(sqlite3_open(f.db, &h) == SQLITE_OK);
@@ -677,7 +730,7 @@ static void readonly_off(const char *dir, const char *db)
 static void read_only_database_gives_trylater_until_writable(void)
 {
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     pass(f.st, "192.0.2.0/24", "a@x", T0);
     store_unref(&f.st);
     if (!readonly_on(f.dir, f.db)) {
@@ -701,7 +754,7 @@ static void read_only_database_gives_trylater_until_writable(void)
 static void corrupt_database_gives_trylater_until_repaired(void)
 {
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     pass(f.st, "192.0.2.0/24", "a@x", T0);
     store_unref(&f.st);
     char backup[PATH_MAX + 8], junk[4096];
@@ -732,7 +785,7 @@ static int fill(struct store *st, int n)
 static void io_error_gives_trylater_until_it_clears(void)
 {
     struct fixture f;
-    fixture_open(&f, NULL);
+    fixture_sqlite(&f, NULL);
     pass(f.st, "192.0.2.0/24", "a@x", T0);
     struct rlimit old, small = {.rlim_cur = 65536};
     CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
@@ -754,7 +807,7 @@ static void io_error_gives_trylater_until_it_clears(void)
 static void full_disk_gives_trylater_until_there_is_room(void)
 {
     struct fixture f;
-    fixture_open(&f, "small");
+    fixture_sqlite(&f, "small");
     store_unref(&f.st);
     char dir[PATH_MAX + 8];
     snprintf(dir, sizeof(dir), "%s/small", f.dir);
@@ -778,31 +831,38 @@ static void full_disk_gives_trylater_until_there_is_room(void)
     fixture_close(&f);
 }
 
-#define STORE_TESTS(T)                                               \
-    T(specs_name_a_known_type_and_an_absolute_path)                  \
-    T(open_refuses_a_bad_spec_and_keeps_a_good_one)                  \
-    T(references_keep_the_store_open_until_the_last_unref)           \
-    T(first_attempt_is_new_and_missing)                              \
-    T(early_retry_is_deferred_until_pass_at)                         \
-    T(retry_after_the_delay_passes_and_then_is_known)                \
-    T(pending_triplet_expires_after_the_retry_window)                \
-    T(passed_triplet_lives_for_lifetime_after_its_last_use)          \
-    T(known_lookup_within_the_hour_writes_nothing)                   \
-    T(auto_allow_allows_the_net_after_enough_passes)                 \
-    T(operator_allowance_lasts_and_is_marked)                        \
-    T(grey_each_matches_any_field_oldest_first_and_stops_on_request) \
-    T(net_each_lists_counting_and_allowed_nets)                      \
-    T(grey_drop_removes_matching_triplets_and_the_net)               \
-    T(grey_stats_counts_live_expired_and_allowed)                    \
-    T(expire_removes_only_expired_rows_in_batches)                   \
-    T(schema_is_versioned_and_a_newer_one_is_left_alone)             \
-    T(missing_directory_gives_trylater_until_it_exists)              \
-    T(removed_database_gives_trylater_until_it_can_be_made_again)    \
-    T(replaced_database_is_noticed_and_reopened)                     \
-    T(locked_database_gives_trylater_after_the_busy_timeout)         \
-    T(read_only_database_gives_trylater_until_writable)              \
-    T(corrupt_database_gives_trylater_until_repaired)                \
-    T(io_error_gives_trylater_until_it_clears)                       \
+/* N: backend-neutral, run on SQLite (store_NAME) and on Redis
+ * (store_redis_NAME); T: SQLite only (store_NAME). */
+#define STORE_NEUTRAL_TESTS(N)                                       \
+    N(references_keep_the_store_open_until_the_last_unref)           \
+    N(first_attempt_is_new_and_missing)                              \
+    N(early_retry_is_deferred_until_pass_at)                         \
+    N(retry_after_the_delay_passes_and_then_is_known)                \
+    N(pending_triplet_expires_after_the_retry_window)                \
+    N(passed_triplet_lives_for_lifetime_after_its_last_use)          \
+    N(known_lookup_within_the_hour_writes_nothing)                   \
+    N(auto_allow_allows_the_net_after_enough_passes)                 \
+    N(operator_allowance_lasts_and_is_marked)                        \
+    N(grey_each_matches_any_field_oldest_first_and_stops_on_request) \
+    N(net_each_lists_counting_and_allowed_nets)                      \
+    N(grey_drop_removes_matching_triplets_and_the_net)               \
+    N(grey_stats_counts_live_expired_and_allowed)
+
+#define STORE_SQLITE_TESTS(T)                                     \
+    T(specs_name_a_known_type_and_an_absolute_path)               \
+    T(logs_never_show_a_password)                                 \
+    T(open_refuses_a_bad_spec_and_keeps_a_good_one)               \
+    T(expire_removes_only_expired_rows_in_batches)                \
+    T(schema_is_versioned_and_a_newer_one_is_left_alone)          \
+    T(missing_directory_gives_trylater_until_it_exists)           \
+    T(removed_database_gives_trylater_until_it_can_be_made_again) \
+    T(replaced_database_is_noticed_and_reopened)                  \
+    T(locked_database_gives_trylater_after_the_busy_timeout)      \
+    T(read_only_database_gives_trylater_until_writable)           \
+    T(corrupt_database_gives_trylater_until_repaired)             \
+    T(io_error_gives_trylater_until_it_clears)                    \
     T(full_disk_gives_trylater_until_there_is_room)
+
+#define STORE_TESTS(X) STORE_NEUTRAL_TESTS(X) STORE_SQLITE_TESTS(X)
 
 TEST_MAIN(STORE_TESTS)
