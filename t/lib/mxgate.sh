@@ -65,3 +65,24 @@ mxgate_stop() {
     [ $rc -eq 0 ] || { cat "$WORK/mxgate.stderr" >&2; fail "mxgate exited with status $rc"; }
     pass "mxgate stopped cleanly (exit 0, no sanitizer report)"
 }
+
+# mxgate_second NAME - start a second daemon from $WORK/mxgate.conf with its
+# own socket, pid file and log under $WORK/NAME; sets SECOND_SOCKET,
+# SECOND_LOG and SECOND_PID. mxgate_second_stop NAME stops it like mxgate_stop.
+mxgate_second() {
+    mkdir -p "$WORK/$1"
+    sed -e "s|$WORK/mxgate.sock|$WORK/$1/mxgate.sock|" -e "s|$WORK/mxgate.pid|$WORK/$1/mxgate.pid|" \
+        -e "s|$MXGATE_LOG|$WORK/$1/mxgate.log|" "$WORK/mxgate.conf" > "$WORK/$1/mxgate.conf"
+    SECOND_SOCKET="unix:$WORK/$1/mxgate.sock" SECOND_LOG="$WORK/$1/mxgate.log"
+    "$MXGATE" -f -c "$WORK/$1/mxgate.conf" 2> "$WORK/$1/mxgate.stderr" &
+    SECOND_PID=$!
+    on_exit "kill -9 $SECOND_PID 2>/dev/null"
+    wait_for "[ -S '$WORK/$1/mxgate.sock' ] && grep -q 'listening on' '$SECOND_LOG' 2>/dev/null" 20 ||
+        { cat "$WORK/$1/mxgate.stderr" >&2; fail "the second mxgate did not start"; }
+}
+
+mxgate_second_stop() {
+    kill -TERM "$SECOND_PID"; wait "$SECOND_PID"; rc=$?
+    [ $rc -eq 0 ] || { cat "$WORK/$1/mxgate.stderr" >&2; fail "the second mxgate exited with status $rc"; }
+    pass "the second mxgate stopped cleanly (exit 0, no sanitizer report)"
+}

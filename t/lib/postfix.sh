@@ -8,8 +8,9 @@
 #       Postfix runs in a mount namespace whose /etc/resolv.conf names only
 #       127.0.0.1, and its own DNS use is switched off: no lookup leaves the
 #       machine. Messages that reach the sink are files in $PF_SINK.
-#       Stopped at exit.
-#   postfix_stop
+#       Stopped at exit. A second instance: set PF_ADDR, PF_DIR and PF_SINK
+#       to other values and call postfix_start again.
+#   postfix_stop - stop the instance in $PF_DIR
 
 PF_ADDR=127.0.0.88
 PF_DIR="$WORK/postfix"
@@ -22,8 +23,8 @@ pf__port() { awk -v s="$RANDOM" 'BEGIN { srand(s); print 20000 + int(rand() * 40
 pf__main_cf() {
     cat <<CF
 compatibility_level = 3.6
-queue_directory = $WORK/pf-queue
-data_directory = $WORK/pf-data
+queue_directory = $PF_DIR/queue
+data_directory = $PF_DIR/data
 maillog_file = $PF_DIR/maillog
 maillog_file_prefixes = $PF_DIR
 mail_owner = postfix
@@ -80,16 +81,16 @@ CF
 postfix_start() {
     PF_PORT=$(pf__port)
     PF_SINK_PORT=$((PF_PORT + 1))
-    mkdir -p "$PF_DIR" "$WORK/pf-queue" "$WORK/pf-data" "$PF_SINK"
+    mkdir -p "$PF_DIR/queue" "$PF_DIR/data" "$PF_SINK"
     chmod 755 "$WORK" "$PF_DIR"
-    chown postfix "$WORK/pf-data" "$PF_SINK"
+    chown postfix "$PF_DIR/data" "$PF_SINK"
     pf__main_cf "$1" > "$PF_DIR/main.cf"
     pf__master_cf > "$PF_DIR/master.cf"
     echo "nameserver 127.0.0.1" > "$PF_DIR/resolv.conf"
     smtp-sink -u postfix -d "$PF_SINK/%M%S." "$PF_ADDR:$PF_SINK_PORT" 20 &
     PF_SINK_PID=$!
     on_exit "kill $PF_SINK_PID 2>/dev/null"
-    on_exit postfix_stop
+    on_exit "postfix -c '$PF_DIR' stop >/dev/null 2>&1 || true"
     unshare --mount --propagation private sh -c \
         "mount --bind '$PF_DIR/resolv.conf' /etc/resolv.conf && postfix -c '$PF_DIR' start" \
         > "$PF_DIR/start.log" 2>&1 && postfix -c "$PF_DIR" status > /dev/null 2>&1 || { cat "$PF_DIR/start.log" "$PF_DIR/maillog" >&2; fail "Postfix did not start"; }
