@@ -50,13 +50,19 @@ void conn_msg_reset(struct conn *c)
             memset(&c->slots[id], 0, sizeof(c->slots[id]));
     arena_reset(c->msg);
     c->sender = c->rcpt = c->auth_user = c->queue_id = NULL;
-    c->rcpts_ok = c->rcpts_exempt = 0;
     c->rcpts = NULL;
-    c->nrcpts = c->rcpts_cap = 0;
+    c->nrcpts = c->rcpts_cap = c->rcpts_exempt = 0;
     c->rcpt_exempt = c->grey_later = false;
     c->grey_retry_in = 0;
     c->grey_rule = NULL;
     c->budget_ms = c->cfg->dns.budget_ms;
+}
+
+/* conn_set_rcpt - the recipient of this RCPT */
+void conn_set_rcpt(struct conn *c, const char *addr)
+{
+    c->rcpt = addr;
+    c->rcpt_exempt = c->grey_later = false;
 }
 
 /* conn_add_rcpt - append to the message's recipients */
@@ -72,7 +78,6 @@ void conn_add_rcpt(struct conn *c)
     }
     c->rcpts[c->nrcpts++] =
         (struct conn_rcpt){.addr = c->rcpt, .exempt = c->rcpt_exempt, .grey_later = c->grey_later};
-    c->rcpts_ok++;
     c->rcpts_exempt += c->rcpt_exempt;
 }
 

@@ -51,10 +51,9 @@ struct conn {
 
     /* message facts (in msg) */
     const char *sender, *rcpt, *auth_user, *queue_id;
-    unsigned tarpit_ms; /* delay before each reply; 0: not tarpitted */
-    unsigned rcpts_ok, rcpts_exempt;
+    unsigned tarpit_ms;      /* delay before each reply; 0: not tarpitted */
     struct conn_rcpt *rcpts; /* the accepted recipients, in order */
-    unsigned nrcpts, rcpts_cap;
+    unsigned nrcpts, rcpts_cap, rcpts_exempt;
     bool rcpt_exempt, grey_later; /* the current recipient's, set by the rules */
     int64_t grey_retry_in;        /* greylisted: seconds until a retry passes */
     const struct rule *grey_rule; /* the rule that postponed greylisting */
@@ -76,6 +75,9 @@ void conn_free(struct conn **cp);
 /* conn_msg_reset - forget the message (at MAIL and abort): message facts and
  * the results of message-stage checks; refills the DNS budget. */
 void conn_msg_reset(struct conn *c);
+
+/* conn_set_rcpt - a new RCPT: its address (in msg), the rules' flags cleared. */
+void conn_set_rcpt(struct conn *c, const char *addr);
 
 /* conn_add_rcpt - record the current recipient (c->rcpt, with the flags the
  * rules set) as accepted. */

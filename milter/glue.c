@@ -137,8 +137,7 @@ static sfsistat on_rcpt(SMFICTX *ctx, char **argv)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    c->rcpt = mta_address(c->msg, argv[0]);
-    c->rcpt_exempt = c->grey_later = false;
+    conn_set_rcpt(c, mta_address(c->msg, argv[0]));
     const char *qid = conn_macro(c, "i");
     if (qid && *qid)
         c->queue_id = arena_strdup(c->msg, qid);

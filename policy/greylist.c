@@ -192,8 +192,8 @@ static enum grey_outcome one(struct conn *c, const char *rcpt)
     char net[GREY_NET_LEN], sender[512], to[512];
     greylist_net(c->cfg, &c->addr, net, sizeof(net));
     grey_sender(c->sender, sender, sizeof(sender));
-    str_lower((char *)memcpy(to, rcpt, strnlen(rcpt, sizeof(to) - 1) + 1));
-    to[sizeof(to) - 1] = '\0';
+    strlcpy_(to, rcpt, sizeof(to));
+    str_lower(to);
     struct grey_key key = {.net = net, .origin = origin_of(c, net), .sender = sender, .rcpt = to};
     struct grey_policy p = {.now = time(NULL),
                             .delay = s->delay,

@@ -233,7 +233,7 @@ struct reply decide(struct conn *c, enum stage stage)
     struct eval ev = {.c = c, .stage = stage};
     if (conn_trusted(c) || !stage_range(c, stage, &lo, &hi))
         return (struct reply){0};
-    if (stage >= STAGE_EOH && c->rcpts_ok > 0 && c->rcpts_exempt == c->rcpts_ok)
+    if (stage >= STAGE_EOH && c->nrcpts > 0 && c->rcpts_exempt == c->nrcpts)
         return (struct reply){0};
     struct expr_env env = {.word = word_of, .fact = fact_of, .arg = &ev};
     struct verdict v = postponed(&ev, stage);
