@@ -7,6 +7,8 @@
 #include "spf.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 /* clean - a DNS name as a comment: drop what would end or nest it */
 static void clean(const char *in, char *out, size_t len)
@@ -99,4 +101,41 @@ const char *authres_received_spf(struct conn *c)
                         spf_comment(c, st, sender), c->client_addr, sender,
                         helo[0] ? helo : "unknown", st->in.receiver,
                         st->helo_identity ? "helo" : "mailfrom");
+}
+
+/* skip_cfws - past white space and (nested) comments; NULL if a comment
+ * never ends */
+static const char *skip_cfws(const char *p, const char *end)
+{
+    int depth = 0;
+    for (; p < end; p++) {
+        if (*p == '\\' && depth > 0 && p + 1 < end)
+            p++;
+        else if (*p == '(')
+            depth++;
+        else if (*p == ')' && depth > 0)
+            depth--;
+        else if (depth == 0 && !strchr(" \t\r\n", *p))
+            return p;
+    }
+    return depth ? NULL : p;
+}
+
+/* authres_claims - compare the authserv-id */
+bool authres_claims(const char *value, size_t len, const char *authserv_id)
+{
+    const char *end = value + len, *p = skip_cfws(value, end);
+    char id[256];
+    size_t n = 0;
+    if (p == NULL || p == end)
+        return false;
+    if (*p == '"') {
+        for (p++; p < end && *p != '"' && n + 1 < sizeof(id); p++)
+            id[n++] = *p == '\\' && p + 1 < end ? *++p : *p;
+    } else {
+        for (; p < end && !strchr(" \t\r\n;(", *p) && n + 1 < sizeof(id); p++)
+            id[n++] = *p;
+    }
+    id[n] = '\0';
+    return strcasecmp(id, authserv_id) == 0;
 }

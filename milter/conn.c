@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <stdatomic.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,13 @@ void conn_msg_reset(struct conn *c)
     c->rcpt_exempt = c->grey_later = false;
     c->grey_retry_in = 0;
     c->grey_rule = NULL;
+    c->hdrs = NULL;
+    c->nhdrs = c->hdrs_cap = 0;
+    c->hdr_bytes = 0;
+    c->hdrs_overflow = c->content = false;
+    c->body_bytes = 0;
+    c->nauthres = c->nauthres_ours = c->authres_ours_cap = 0;
+    c->authres_ours = NULL;
     c->budget_ms = c->cfg->dns.budget_ms;
 }
 
@@ -79,6 +87,79 @@ void conn_add_rcpt(struct conn *c)
     c->rcpts[c->nrcpts++] =
         (struct conn_rcpt){.addr = c->rcpt, .exempt = c->rcpt_exempt, .grey_later = c->grey_later};
     c->rcpts_exempt += c->rcpt_exempt;
+}
+
+/* crlf_value - value with bare LFs made CRLF and, when the MTA dropped it,
+ * the space after the colon put back; in msg */
+static char *crlf_value(struct arena *msg, const char *value, bool leadspc, size_t *len)
+{
+    size_t n = strlen(value), lf = 0;
+    for (size_t i = 0; i < n; i++)
+        lf += value[i] == '\n' && (i == 0 || value[i - 1] != '\r');
+    char *out = arena_alloc(msg, n + lf + 2), *o = out;
+    if (!leadspc)
+        *o++ = ' ';
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
+            *o++ = '\r';
+        *o++ = value[i];
+    }
+    *o = '\0';
+    *len = (size_t)(o - out);
+    return out;
+}
+
+/* conn_add_header - append to the message's headers, within the bounds */
+void conn_add_header(struct conn *c, const char *name, const char *value, bool leadspc)
+{
+    size_t size = strlen(name) + strlen(value) + 3;
+    if (c->nhdrs >= CONN_MAX_HEADERS || c->hdr_bytes + size > CONN_MAX_HEADER_BYTES) {
+        c->hdrs_overflow = true;
+        return;
+    }
+    if (c->nhdrs == c->hdrs_cap) {
+        unsigned cap = c->hdrs_cap ? c->hdrs_cap * 2 : 32;
+        struct msg_header *v = arena_alloc(c->msg, cap * sizeof(*v));
+        if (c->nhdrs)
+            memcpy(v, c->hdrs, c->nhdrs * sizeof(*v));
+        c->hdrs = v;
+        c->hdrs_cap = cap;
+    }
+    struct msg_header *h = &c->hdrs[c->nhdrs++];
+    h->name = arena_strdup(c->msg, name);
+    h->value = crlf_value(c->msg, value, leadspc, &h->vlen);
+    c->hdr_bytes += size;
+}
+
+/* conn_note_authres - count it; remember the index of a forged one */
+void conn_note_authres(struct conn *c, bool ours)
+{
+    c->nauthres++;
+    if (!ours)
+        return;
+    if (c->nauthres_ours == c->authres_ours_cap) {
+        unsigned cap = c->authres_ours_cap ? c->authres_ours_cap * 2 : 4;
+        unsigned *v = arena_alloc(c->msg, cap * sizeof(*v));
+        if (c->nauthres_ours)
+            memcpy(v, c->authres_ours, c->nauthres_ours * sizeof(*v));
+        c->authres_ours = v;
+        c->authres_ours_cap = cap;
+    }
+    c->authres_ours[c->nauthres_ours++] = c->nauthres;
+}
+
+/* conn_header - find a header by name and occurrence */
+const struct msg_header *conn_header(const struct conn *c, const char *name, unsigned n,
+                                     unsigned *count)
+{
+    const struct msg_header *found = NULL;
+    unsigned seen = 0;
+    for (unsigned i = 0; i < c->nhdrs; i++)
+        if (strcasecmp(c->hdrs[i].name, name) == 0 && seen++ == n)
+            found = &c->hdrs[i];
+    if (count)
+        *count = seen;
+    return found;
 }
 
 /* conn_set_client - record the client and whether its network is trusted.
@@ -138,6 +219,23 @@ void conn_start_checks(struct conn *c, enum stage stage)
     for (int id = 0; id < CHECK_COUNT; id++)
         if (check_table[id]->stage == stage && (c->cfg->rules.used_checks & (1u << id)))
             start_one(c, id);
+}
+
+/* conn_start_content - start the used content checks */
+void conn_start_content(struct conn *c)
+{
+    c->content = true;
+    conn_start_checks(c, STAGE_EOH);
+    conn_start_checks(c, STAGE_EOM);
+}
+
+/* conn_body - feed a chunk to the started checks that read bodies */
+void conn_body(struct conn *c, const unsigned char *p, size_t n)
+{
+    c->body_bytes += n;
+    for (int id = 0; id < CHECK_COUNT; id++)
+        if (c->slots[id].state == SLOT_STARTED && check_table[id]->body)
+            check_table[id]->body(c, c->cfg->check_settings[id], c->slots[id].state_ptr, p, n);
 }
 
 /* conn_check_word - result word of a check, computed on first demand */

@@ -27,6 +27,21 @@ struct conn_rcpt {
     bool grey_later; /* null sender: greylisted at end of message */
 };
 
+/* A header as the MTA sent it. value is what follows the colon, leading
+ * white space included (the MTA's one dropped space is put back when
+ * SMFIP_HDR_LEADSPC was not negotiated), with folds as CRLF: "Name:" value
+ * is the header field as it was in the message. */
+struct msg_header {
+    const char *name;
+    const char *value; /* NUL-terminated, but may hold NULs: use vlen */
+    size_t vlen;
+};
+
+/* Bounds on the headers kept per message: beyond them the rest is not kept
+ * and hdrs_overflow is set (a hostile message cannot make us allocate). */
+#define CONN_MAX_HEADERS 4096
+#define CONN_MAX_HEADER_BYTES (1024 * 1024)
+
 struct check_slot {
     enum slot_state state;
     void *state_ptr;
@@ -59,6 +74,17 @@ struct conn {
     const struct rule *grey_rule; /* the rule that postponed greylisting */
     int64_t budget_ms;            /* DNS waiting left for this transaction */
 
+    /* message content (in msg) */
+    struct msg_header *hdrs; /* in the order received */
+    unsigned nhdrs, hdrs_cap;
+    size_t hdr_bytes;
+    bool hdrs_overflow;     /* some headers were not kept (CONN_MAX_*) */
+    bool content;           /* end of headers seen: content checks started */
+    uint64_t body_bytes;    /* body octets received so far */
+    unsigned nauthres;      /* Authentication-Results headers seen */
+    unsigned *authres_ours; /* 1-based indexes of those claiming our authserv-id */
+    unsigned nauthres_ours, authres_ours_cap;
+
     /* MTA macros: the glue sets a reader; NULL answers NULL */
     const char *(*macro)(void *ctx, const char *name);
     void *macro_ctx;
@@ -82,6 +108,26 @@ void conn_set_rcpt(struct conn *c, const char *addr);
 /* conn_add_rcpt - record the current recipient (c->rcpt, with the flags the
  * rules set) as accepted. */
 void conn_add_rcpt(struct conn *c);
+
+/* conn_add_header - keep one header (name and value copied into msg); value
+ * as libmilter gives it; leadspc: the MTA kept the space after the colon. */
+void conn_add_header(struct conn *c, const char *name, const char *value, bool leadspc);
+
+/* conn_note_authres - an Authentication-Results header arrived (counted even
+ * beyond the header bounds); ours: it claims our authserv-id. */
+void conn_note_authres(struct conn *c, bool ours);
+
+/* conn_header - the n-th (0-based) header named name (case-insensitive), or
+ * NULL; *count, if not NULL, gets how many there are. */
+const struct msg_header *conn_header(const struct conn *c, const char *name, unsigned n,
+                                     unsigned *count);
+
+/* conn_start_content - end of headers: start every used check of stages EOH
+ * and EOM, which then see the body through conn_body. */
+void conn_start_content(struct conn *c);
+
+/* conn_body - a body chunk: handed to every started check that reads it. */
+void conn_body(struct conn *c, const unsigned char *p, size_t n);
 
 /* conn_set_client - record the client; addr NULL for a non-IP client. */
 void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr);

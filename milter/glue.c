@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <strings.h>
 
 static struct dns_resolver *glue_dns;
 static atomic_ulong conn_seq;
@@ -148,6 +149,41 @@ static sfsistat on_rcpt(SMFICTX *ctx, char **argv)
     return answer(ctx, &rep, SMFIP_NR_RCPT);
 }
 
+/* on_header - keep the header for the content checks */
+static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct conn *c = bind_ctx(ctx);
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    if (value == NULL)
+        value = "";
+    conn_add_header(c, name, value, (c->proto & SMFIP_HDR_LEADSPC) != 0);
+    if (strcasecmp(name, "Authentication-Results") == 0)
+        conn_note_authres(c, c->cfg->authserv_id &&
+                                 authres_claims(value, strlen(value), c->cfg->authserv_id));
+    return (c->proto & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* on_eoh - the headers are complete: start the checks that read content */
+static sfsistat on_eoh(SMFICTX *ctx)
+{
+    struct conn *c = bind_ctx(ctx);
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    conn_start_content(c);
+    return (c->proto & SMFIP_NR_EOH) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* on_body - a body chunk (its reply, SMFIP_NR_BODY, carries no decision) */
+static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    struct conn *c = bind_ctx(ctx);
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    conn_body(c, chunk, len);
+    return (c->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 /* insert_header - prepend one trace header, or warn */
 static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, const char *value)
 {
@@ -156,9 +192,23 @@ static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, 
                  c->queue_id ? c->queue_id : "NOQUEUE", name);
 }
 
-/* add_authres - prepend Received-SPF, then Authentication-Results above it */
+/* remove_forged_authres - delete every incoming Authentication-Results
+ * header that claims our authserv-id, last first so that the indexes of the
+ * others do not move */
+static void remove_forged_authres(SMFICTX *ctx, const struct conn *c)
+{
+    for (unsigned i = c->nauthres_ours; i-- > 0;)
+        if (smfi_chgheader(ctx, "Authentication-Results", (int)c->authres_ours[i], NULL) !=
+            MI_SUCCESS)
+            log_warn("%s: could not remove a forged Authentication-Results header",
+                     c->queue_id ? c->queue_id : "NOQUEUE");
+}
+
+/* add_authres - remove forged Authentication-Results, prepend Received-SPF,
+ * then our Authentication-Results above it */
 static void add_authres(SMFICTX *ctx, struct conn *c)
 {
+    remove_forged_authres(ctx, c);
     insert_header(ctx, c, "Received-SPF", authres_received_spf(c));
     insert_header(ctx, c, "Authentication-Results", authres_value(c));
 }
@@ -207,6 +257,9 @@ static struct smfiDesc filter = {
     .xxfi_helo = on_helo,
     .xxfi_envfrom = on_mail,
     .xxfi_envrcpt = on_rcpt,
+    .xxfi_header = on_header,
+    .xxfi_eoh = on_eoh,
+    .xxfi_body = on_body,
     .xxfi_eom = on_eom,
     .xxfi_abort = on_abort,
     .xxfi_close = on_close,

@@ -35,11 +35,23 @@ static struct {
     {"i", STAGE_EOM, "milter_end_of_data_macros", "confMILTER_MACROS_EOM", false},
 };
 
-/* needs_content - whether any used check reads headers or body */
+/* needs_content - whether any used check reads headers or body, or we
+ * remove forged Authentication-Results headers (which needs the headers) */
 static bool needs_content(const struct config *cfg)
 {
+    if (cfg->authserv_id)
+        return true;
     for (int id = 0; id < CHECK_COUNT; id++)
         if ((cfg->rules.used_checks & (1u << id)) && check_table[id]->stage >= STAGE_EOH)
+            return true;
+    return false;
+}
+
+/* needs_body - whether any used check reads the body */
+static bool needs_body(const struct config *cfg)
+{
+    for (int id = 0; id < CHECK_COUNT; id++)
+        if ((cfg->rules.used_checks & (1u << id)) && check_table[id]->body)
             return true;
     return false;
 }
@@ -61,6 +73,10 @@ sfsistat mta_negotiate(SMFICTX *ctx, struct conn *c, unsigned long f0, unsigned 
         want |= EARLY_NR;
     if (!needs_content(c->cfg))
         want |= CONTENT_STEPS;
+    else if (!needs_body(c->cfg))
+        want |= SMFIP_NOBODY | SMFIP_HDR_LEADSPC;
+    else
+        want |= SMFIP_HDR_LEADSPC;
     *pf0 = OUR_ACTIONS & f0;
     *pf1 = want & f1;
     c->proto = *pf1;

@@ -51,6 +51,11 @@ struct check_def {
      * private state in *state, allocated in arena (the connection's or the
      * message's, by stage). NULL if there is nothing to start. */
     void (*start)(struct conn *c, const void *settings, struct arena *arena, void **state);
+    /* body - a chunk of the message body (CRLF line ends, split anywhere),
+     * for checks of stage EOH or EOM, which are started at end of headers
+     * with the headers in c->hdrs. NULL if the check does not read the body. */
+    void (*body)(struct conn *c, const void *settings, void *state, const unsigned char *p,
+                 size_t n);
     /* finish - wait (within the transaction's DNS budget) and decide. */
     struct check_result (*finish)(struct conn *c, const void *settings, void *state);
 };
