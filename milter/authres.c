@@ -3,6 +3,7 @@
 
 #include "arena.h"
 #include "conn.h"
+#include "dkim.h"
 #include "iprev.h"
 #include "spf.h"
 
@@ -49,6 +50,49 @@ static void spf_clause(const struct conn *c, char *buf, size_t len)
              st->helo_identity ? "helo" : "mailfrom", who);
 }
 
+/* dkim_clause - "dkim=RESULT (REASON) header.d=D header.s=S header.a=A
+ * header.b=B" for one signature */
+static const char *dkim_clause(struct conn *c, const struct dkim_sig *s)
+{
+    char reason[200], d[256], sel[256], a[64], b[64];
+    clean(s->reason, reason, sizeof(reason));
+    clean(s->domain, d, sizeof(d));
+    clean(s->selector, sel, sizeof(sel));
+    clean(s->algorithm, a, sizeof(a));
+    clean(s->b, b, sizeof(b));
+    return arena_printf(c->msg, "dkim=%s%s%s%s%s%s%s%s%s%s%s", dkim_word_rfc(s->word),
+                        s->reason ? " (" : "", s->reason ? s->reason : "", s->reason ? ")" : "",
+                        d[0] ? " header.d=" : "", d, sel[0] ? " header.s=" : "", sel,
+                        a[0] ? " header.a=" : "", a, b[0] ? " header.b=" : "");
+}
+
+/* append - clause to the list being built, "; "-separated */
+static const char *append(struct conn *c, const char *list, const char *clause)
+{
+    if (clause == NULL || clause[0] == '\0')
+        return list;
+    return list[0] ? arena_printf(c->msg, "%s; %s", list, clause) : clause;
+}
+
+/* dkim_clauses - one clause per signature checked, or "dkim=none" when the
+ * check ran and found none */
+static const char *dkim_clauses(struct conn *c, const char *list)
+{
+    size_t n;
+    if (!c->content)
+        return list;
+    conn_check_word(c, CHECK_ID_dkim);
+    const struct dkim_sig *sigs = dkim_sigs(c, &n);
+    if (n == 0)
+        return append(c, list, "dkim=none");
+    for (size_t i = 0; i < n; i++) {
+        char b[64];
+        clean(sigs[i].b, b, sizeof(b));
+        list = append(c, list, arena_printf(c->msg, "%s%s", dkim_clause(c, &sigs[i]), b));
+    }
+    return list;
+}
+
 /* authres_value - the whole value, or NULL */
 const char *authres_value(struct conn *c)
 {
@@ -57,10 +101,9 @@ const char *authres_value(struct conn *c)
         return NULL;
     iprev_clause(c, iprev, sizeof(iprev));
     spf_clause(c, spf, sizeof(spf));
-    if (!iprev[0] && !spf[0])
-        return arena_printf(c->msg, "%s; none", c->cfg->authserv_id);
-    return arena_printf(c->msg, "%s; %s%s%s", c->cfg->authserv_id, iprev,
-                        iprev[0] && spf[0] ? "; " : "", spf);
+    const char *list = append(c, append(c, "", iprev), spf);
+    list = dkim_clauses(c, list);
+    return arena_printf(c->msg, "%s; %s", c->cfg->authserv_id, list[0] ? list : "none");
 }
 
 /* spf_comment - the human part of Received-SPF, as in RFC 7208's examples:
