@@ -184,10 +184,15 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     return (c->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* insert_header - prepend one trace header, or warn */
+/* insert_header - prepend one trace header, or warn. With SMFIP_HDR_LEADSPC
+ * the MTA takes the value as is, so the space after the colon is ours to add. */
 static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, const char *value)
 {
-    if (value && smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
+    if (value == NULL)
+        return;
+    if (c->proto & SMFIP_HDR_LEADSPC)
+        value = arena_printf(c->msg, " %s", value);
+    if (smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
         log_warn("%s: could not add %s (does the MTA allow adding headers?)",
                  c->queue_id ? c->queue_id : "NOQUEUE", name);
 }
