@@ -50,7 +50,7 @@ void conn_msg_reset(struct conn *c)
         if (check_table[id]->stage >= STAGE_MAIL)
             memset(&c->slots[id], 0, sizeof(c->slots[id]));
     arena_reset(c->msg);
-    c->sender = c->rcpt = c->auth_user = c->queue_id = NULL;
+    c->sender = c->rcpt = c->auth_user = c->queue_id = c->from_domain = NULL;
     c->rcpts = NULL;
     c->nrcpts = c->rcpts_cap = c->rcpts_exempt = 0;
     c->rcpt_exempt = c->grey_later = false;

@@ -66,6 +66,7 @@ struct conn {
 
     /* message facts (in msg) */
     const char *sender, *rcpt, *auth_user, *queue_id;
+    const char *from_domain; /* the From header's domain, once the dmarc check read it */
     unsigned tarpit_ms;      /* delay before each reply; 0: not tarpitted */
     struct conn_rcpt *rcpts; /* the accepted recipients, in order */
     unsigned nrcpts, rcpts_cap, rcpts_exempt;

@@ -61,7 +61,8 @@ static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_f
     case ACTION_CONTINUE:
     case ACTION_TARPIT:
     case ACTION_LOG:
-    case ACTION_GREYLIST: /* decide() turns a greylisting into a deferral */
+    case ACTION_GREYLIST:   /* decide() turns a greylisting into a deferral */
+    case ACTION_QUARANTINE: /* on_eom asked the MTA to hold the message */
         break;
     }
     return noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -231,7 +232,10 @@ static sfsistat on_eom(SMFICTX *ctx)
         mta_warn_missing("i", STAGE_EOM);
     conn_start_checks(c, STAGE_EOM);
     struct reply rep = decide(c, STAGE_EOM);
-    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT)
+    if (rep.kind == ACTION_QUARANTINE && smfi_quarantine(ctx, (char *)rep.text) != MI_SUCCESS)
+        log_warn("%s: could not quarantine (does the MTA allow it?)",
+                 c->queue_id ? c->queue_id : "NOQUEUE");
+    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT || rep.kind == ACTION_QUARANTINE)
         add_authres(ctx, c);
     return answer(ctx, &rep, 0);
 }

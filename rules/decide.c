@@ -129,6 +129,8 @@ static const char *placeholder(void *arg, const char *name)
         return queue_id(c);
     if (strcmp(name, "retry_in") == 0)
         return arena_printf(c->msg, "%lld", (long long)c->grey_retry_in);
+    if (strcmp(name, "from_domain") == 0)
+        return c->from_domain;
     return check_placeholder(ev, name);
 }
 
@@ -204,7 +206,10 @@ static struct reply make_reply(struct eval *ev, struct verdict v)
     const struct action *a = v.action;
     ev->rule = v.rule;
     struct reply rep = {.kind = v.kind};
-    if (v.kind == ACTION_REJECT || v.kind == ACTION_DEFER) {
+    if (v.kind == ACTION_QUARANTINE) {
+        rep.text = rule_expand(a->text, placeholder, ev, ev->c->msg);
+        log_decision(ev->c, ev->stage, v.rule, action_name(v.kind), rep.text);
+    } else if (v.kind == ACTION_REJECT || v.kind == ACTION_DEFER) {
         rep.code = a->code;
         rep.ecode = a->ecode;
         rep.text = rule_expand(a->text, placeholder, ev, ev->c->msg);

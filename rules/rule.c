@@ -21,15 +21,15 @@ const struct action rule_tarpit_full = {
 };
 
 static const char *const action_names[] = {
-    [ACTION_CONTINUE] = "continue", [ACTION_ACCEPT] = "accept", [ACTION_REJECT] = "reject",
-    [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit", [ACTION_LOG] = "log",
-    [ACTION_GREYLIST] = "greylist",
+    [ACTION_CONTINUE] = "continue", [ACTION_ACCEPT] = "accept",         [ACTION_REJECT] = "reject",
+    [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit",         [ACTION_LOG] = "log",
+    [ACTION_GREYLIST] = "greylist", [ACTION_QUARANTINE] = "quarantine",
 };
 
 /* Placeholders a reply text may use; the glue supplies their values. */
 static const char *const placeholders[] = {
-    "client_addr", "client_name", "helo",   "sender", "rcpt",
-    "queue_id",    "check",       "result", "reason", "retry_in",
+    "client_addr", "client_name", "helo",   "sender",   "rcpt",        "queue_id",
+    "check",       "result",      "reason", "retry_in", "from_domain",
 };
 
 /* action_name - text of an action kind */
@@ -172,9 +172,15 @@ int action_parse(const char *text, struct arena *arena, struct action *out, char
         return parse_reply(p, out->kind == ACTION_REJECT ? '5' : '4', arena, out, err, errlen);
     if (out->kind == ACTION_TARPIT)
         return parse_tarpit(p, out, err, errlen);
+    if (out->kind == ACTION_QUARANTINE) {
+        p += strspn(p, " \t");
+        out->text = arena_strdup(arena, *p ? p : "held by policy ({check}={result})");
+        return check_text(out->text, err, errlen);
+    }
     if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
         snprintf(err, errlen,
-                 "unknown action \"%s\" (continue, accept, reject, defer, greylist, tarpit, log)",
+                 "unknown action \"%s\" (continue, accept, reject, defer, greylist, tarpit, log, "
+                 "quarantine)",
                  w);
         return -1;
     }
@@ -206,6 +212,8 @@ int rule_compile(const char *cond, const char *action, const struct lists *lists
         if (out->stage < STAGE_RCPT)
             out->stage = STAGE_RCPT;
     }
+    if (out->action.kind == ACTION_QUARANTINE) /* the MTA holds only at end of message */
+        out->stage = STAGE_EOM;
     return 0;
 }
 

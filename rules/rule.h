@@ -21,13 +21,14 @@ enum action_kind {
     ACTION_TARPIT,       /* delay this and every later reply to the client, then go on */
     ACTION_LOG,          /* write the decision line, then go on (report only) */
     ACTION_GREYLIST,     /* 4xx for a triplet's first attempt; its retry goes on */
+    ACTION_QUARANTINE,   /* end of message: accept into the MTA's hold queue */
 };
 
 struct action {
     enum action_kind kind;
     char code[4];     /* "550"; empty for continue, accept, tarpit, log */
     char ecode[16];   /* "5.7.1" */
-    const char *text; /* reply text template with {placeholders} */
+    const char *text; /* reply text template with {placeholders}; quarantine: the reason */
     unsigned seconds; /* tarpit delay; 0: the configured default */
 };
 

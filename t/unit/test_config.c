@@ -79,7 +79,7 @@ static void a_full_file_is_read(void)
     CHECK(cfg->dns.timeout_ms == 500 && cfg->dns.budget_ms == 5000);
     CHECK(!cfg->trusted.authenticated && cfg->trusted.nnetworks == 1);
     CHECK(cfg->rules.count == 2 && cfg->rules.rules[1].index == 2);
-    CHECK(cfg->rules.used_checks == (1u << CHECK_ID_iprev));
+    CHECK(cfg->rules.used_checks == (1u << CHECK_ID_iprev | 1u << CHECK_ID_dkim)); /* rules, A-R */
     config_unref(&cfg);
 }
 

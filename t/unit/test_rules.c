@@ -171,6 +171,10 @@ static void actions_have_sane_default_replies(void)
     CHECK(parse_action("tarpit", &a) == NULL);
     CHECK(a.kind == ACTION_TARPIT && a.seconds == 0);
     CHECK(parse_action("accept", &a) == NULL && a.kind == ACTION_ACCEPT);
+    CHECK(parse_action("quarantine", &a) == NULL && a.kind == ACTION_QUARANTINE);
+    CHECK_STR(a.text, "held by policy ({check}={result})");
+    CHECK(parse_action("quarantine DMARC of {from_domain}", &a) == NULL);
+    CHECK_STR(a.text, "DMARC of {from_domain}");
 }
 
 static void actions_refuse_codes_of_the_wrong_class(void)
