@@ -73,7 +73,10 @@ void dmarc_discover_rfc7489(const char *domain, const char *org, const struct dm
 }
 
 /* dmarc_walk_names - the author domain, then from its parent (or its last
- * 7 labels) down to the last label */
+ * 7 labels) down to the last label. 4.10 step 4 ("if x >= 8, remove labels
+ * until 7 remain") and 4.10.1 ("eight or fewer labels: the immediate
+ * parent") agree: at 8 labels the parent has 7. The TLD is queried: a PSO
+ * publishes there with psd=y. */
 size_t dmarc_walk_names(const char *domain, const char **names, size_t max)
 {
     const char *starts[WALK_SUFFIXES];

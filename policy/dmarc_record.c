@@ -257,7 +257,13 @@ bool dmarc_record_is_dmarc(const char *txt, size_t len)
     return version_end(txt, len) > 0;
 }
 
-/* finish - defaults and the rules for invalid policies */
+/* finish - defaults and the rules for invalid policies. Read in the
+ * DMARCbis text published as RFC 9989 (draft-ietf-dmarc-dmarcbis-41): 4.7
+ * "p": "If this tag is not present in an otherwise syntactically valid DMARC
+ * Policy Record, then the record is treated as if it included p=none";
+ * 4.10.1: a record without a valid p, or with an invalid sp or np, is p=none
+ * when rua holds a syntactically valid URI, else no DMARC processing. RFC
+ * 7489 6.6.3 says the same of p and sp, and p is required there. */
 static enum dmarc_select finish(struct parse *ps)
 {
     struct dmarc_record *rec = ps->rec;

@@ -60,7 +60,9 @@ bool dmarc_record_is_dmarc(const char *txt, size_t len);
 /* dmarc_record_parse - parse a record that dmarc_record_is_dmarc accepts.
  * Tags: names any case; values case-insensitive; WSP around "=" and ";";
  * empty terms, unknown tags and terms that are not name=value are ignored
- * (RFC 9989 4.8; RFC 7489 6.3); a repeated tag keeps its first value. An
+ * (RFC 9989 4.8; RFC 7489 6.3); a repeated tag keeps its first value; tags
+ * may come in any order after v (RFC 7489's ABNF wants p second; records in
+ * the wild do not all comply, RFC 9989 drops the rule). An
  * invalid adkim, aspf, pct, psd or t falls back to its default.
  *   RFC 7489 (6.6.3): p missing or invalid, or sp invalid, gives INVALID
  *   unless rua holds a valid URI, in which case the record acts as p=none
