@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "conn.h"
 #include "dkim.h"
+#include "dmarc.h"
 #include "iprev.h"
 #include "spf.h"
 
@@ -35,6 +36,14 @@ static void iprev_clause(struct conn *c, char *buf, size_t len)
     clean(name, safe, sizeof(safe));
     snprintf(buf, len, "iprev=%s policy.iprev=%s%s%s%s", result, c->client_addr,
              safe[0] ? " (" : "", safe, safe[0] ? ")" : "");
+}
+
+/* finish_spf - an SPF check started for a rule that never asked (dmarc
+ * found no policy) is finished for the trace headers */
+static void finish_spf(struct conn *c)
+{
+    if (c->cfg->rules.used_checks & (1u << CHECK_ID_spf))
+        conn_check_word(c, CHECK_ID_spf);
 }
 
 /* spf_clause - "spf=RESULT smtp.mailfrom=ADDR" (or smtp.helo=NAME), or "" */
@@ -93,6 +102,29 @@ static const char *dkim_clauses(struct conn *c, const char *list)
     return list;
 }
 
+/* dmarc_clause - "dmarc=RESULT (p=P dis=D) header.from=DOMAIN
+ * policy.dmarc=P", or a permerror naming the From header's problem */
+static const char *dmarc_clause(struct conn *c)
+{
+    char from[256];
+    if (!c->content || !(c->cfg->rules.used_checks & (1u << CHECK_ID_dmarc)))
+        return NULL;
+    conn_check_word(c, CHECK_ID_dmarc);
+    const struct check_result *r = conn_check_result(c, CHECK_ID_dmarc);
+    const struct dmarc_report *rep = dmarc_report_of(c);
+    if (rep == NULL)
+        return r ? arena_printf(c->msg, "dmarc=permerror (From header: %s)", r->reason) : NULL;
+    const struct dmarc_outcome *o = &rep->outcome;
+    clean(rep->from_domain, from, sizeof(from));
+    if (o->published == DMARC_POLICY_UNSET)
+        return arena_printf(c->msg, "dmarc=%s header.from=%s", dmarc_result_word(o->result), from);
+    return arena_printf(
+        c->msg, "dmarc=%s (p=%s dis=%s) header.from=%s policy.dmarc=%s",
+        dmarc_result_word(o->result), dmarc_policy_name(o->published),
+        dmarc_policy_name(o->applied == DMARC_POLICY_UNSET ? DMARC_POLICY_NONE : o->applied), from,
+        dmarc_policy_name(o->published));
+}
+
 /* authres_value - the whole value, or NULL */
 const char *authres_value(struct conn *c)
 {
@@ -100,9 +132,11 @@ const char *authres_value(struct conn *c)
     if (c->cfg->authserv_id == NULL || conn_trusted(c))
         return NULL;
     iprev_clause(c, iprev, sizeof(iprev));
+    finish_spf(c);
     spf_clause(c, spf, sizeof(spf));
     const char *list = append(c, append(c, "", iprev), spf);
     list = dkim_clauses(c, list);
+    list = append(c, list, dmarc_clause(c));
     return arena_printf(c->msg, "%s; %s", c->cfg->authserv_id, list[0] ? list : "none");
 }
 
@@ -131,6 +165,8 @@ static const char *spf_comment(const struct conn *c, const struct spf_state *st,
 /* authres_received_spf - "RESULT (comment) key=value; ..." */
 const char *authres_received_spf(struct conn *c)
 {
+    if (!conn_trusted(c))
+        finish_spf(c);
     const struct spf_state *st = conn_trusted(c) ? NULL : spf_mailfrom_state(c);
     char sender[300], helo[300];
     if (st == NULL || st->in.domain == NULL)

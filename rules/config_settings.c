@@ -440,7 +440,7 @@ int config_load_root(struct loader *ld, const config_setting_t *root)
         return -1;
     if (cfg->authserv_id == NULL && cfg->nhostnames > 0)
         cfg->authserv_id = cfg->hostnames[0];
-    if (cfg->authserv_id) /* Authentication-Results reports iprev and dkim */
+    if (cfg->authserv_id) /* Authentication-Results reports iprev and dkim (dmarc when used) */
         cfg->rules.used_checks |= 1u << CHECK_ID_iprev | 1u << CHECK_ID_dkim;
     add_needed_checks(cfg);
     return configure_checks(ld, root);

@@ -108,7 +108,7 @@ def escape(b):
     return "".join(out)
 
 
-def script(name, comment, msg):
+def script(name, comment, msg, mail_from="alice@dkim.test", cases_dir=CASES):
     head, _, body = msg.partition(b"\r\n\r\n")
     fields = []
     for line in head.split(b"\r\n"):
@@ -121,7 +121,7 @@ def script(name, comment, msg):
              "connect mx.example.test 4 192.0.2.10 40000",
              "helo mx.example.test",
              "macro mail i 4DK1M01",
-             "mail <alice@dkim.test>",
+             "mail <%s>" % mail_from,
              "macro rcpt i 4DK1M01",
              "rcpt <bob@example.net>",
              "data"]
@@ -133,7 +133,7 @@ def script(name, comment, msg):
         for line in body.split(b"\r\n")[:-1] if body.endswith(b"\r\n") else body.split(b"\r\n"):
             lines.append("body " + escape(line) if line else "body")
     lines += ["eom", "quit"]
-    with open(os.path.join(CASES, name + ".script"), "w") as f:
+    with open(os.path.join(cases_dir, name + ".script"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 
@@ -231,10 +231,16 @@ RFC8463 = b"\r\n".join([
 
 
 def main():
-    zone()
-    os.makedirs(CASES, exist_ok=True)
-    for name, comment, msg in cases():
-        script(name, comment, msg)
+    import sys
+    which = sys.argv[1:] or ["dkim", "dmarc"]
+    if "dkim" in which:
+        zone()
+        os.makedirs(CASES, exist_ok=True)
+        for name, comment, msg in cases():
+            script(name, comment, msg)
+    if "dmarc" in which:
+        import dmarc_cases
+        dmarc_cases.main(sys.modules[__name__])
 
 
 if __name__ == "__main__":
