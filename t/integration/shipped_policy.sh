@@ -5,7 +5,7 @@
 . "$T/lib/common.sh"
 . "$T/lib/mxgate.sh"
 
-dns_start example.test 2.0.192.in-addr.arpa spf.test
+dns_start example.test 2.0.192.in-addr.arpa spf.test dkim.test dmarc.test test
 sed -e "s|^socket .*|socket = \"$MXGATE_SOCKET\";|" -e "s|^pidfile .*|pidfile = \"$WORK/mxgate.pid\";|" \
     -e '/^user /d' -e 's|^  # to = "syslog";.*|  to = "file:'"$MXGATE_LOG"'";|' \
     -e "s|^  # servers = .*|  servers = [ $DNS_SERVERS ];|" \
