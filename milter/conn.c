@@ -250,6 +250,13 @@ int conn_check_word(struct conn *c, int id)
     return slot->result.word;
 }
 
+/* conn_check_words - the word and the further words, as bits */
+unsigned conn_check_words(struct conn *c, int id)
+{
+    int w = conn_check_word(c, id);
+    return 1u << w | c->slots[id].also;
+}
+
 /* conn_check_result - a finished result, or NULL */
 const struct check_result *conn_check_result(const struct conn *c, int id)
 {

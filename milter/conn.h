@@ -46,6 +46,8 @@ struct check_slot {
     enum slot_state state;
     void *state_ptr;
     struct check_result result;
+    unsigned also; /* bit per further word that holds too: a check with several
+                    * findings sets it in its finish */
 };
 
 struct conn {
@@ -147,6 +149,10 @@ void conn_start_checks(struct conn *c, enum stage stage);
 /* conn_check_word - the result word of check id, starting and finishing it
  * if needed (this may wait for DNS within the budget). */
 int conn_check_word(struct conn *c, int id);
+
+/* conn_check_words - bit per result word of check id (its word and the
+ * further ones it set), finishing it if needed. */
+unsigned conn_check_words(struct conn *c, int id);
 
 /* conn_check_result - the result of check id if it has finished, else NULL. */
 const struct check_result *conn_check_result(const struct conn *c, int id);

@@ -25,7 +25,7 @@ enum stage {
     STAGE_COUNT
 };
 
-/* A check's answer: word indexes the check's words[]; 0 is always the check's
+/* A check's answer: word indexes the check's words[] (at most 32); 0 is always the check's
  * "no opinion" word ("none"), so a zeroed result means nothing was decided.
  * reason is a short human text for logs and reply placeholders (static or in
  * the connection's arenas), or NULL. */

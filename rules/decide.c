@@ -21,11 +21,11 @@ struct eval {
     const struct rule *rule; /* the deciding rule, for {check}, {result}, {reason} */
 };
 
-/* word_of - a check's result word for the rules */
-static int word_of(void *arg, int check_id)
+/* words_of - a check's result words for the rules: its word, and the
+ * others it reported too (a check with several findings) */
+static unsigned words_of(void *arg, int check_id)
 {
-    struct eval *ev = arg;
-    return conn_check_word(ev->c, check_id);
+    return conn_check_words(((struct eval *)arg)->c, check_id);
 }
 
 /* domain_of - what follows the last '@' of an address, or NULL */
@@ -240,7 +240,7 @@ struct reply decide(struct conn *c, enum stage stage)
         return (struct reply){0};
     if (stage >= STAGE_EOH && c->nrcpts > 0 && c->rcpts_exempt == c->nrcpts)
         return (struct reply){0};
-    struct expr_env env = {.word = word_of, .fact = fact_of, .arg = &ev};
+    struct expr_env env = {.words = words_of, .fact = fact_of, .arg = &ev};
     struct verdict v = postponed(&ev, stage);
     if (v.kind == ACTION_CONTINUE)
         v = rules_eval(&c->cfg->rules, lo, hi, &env, interim);

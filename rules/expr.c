@@ -233,7 +233,7 @@ bool expr_eval(const struct expr *e, const struct expr_env *env)
     case OP_NOT:
         return !expr_eval(e->left, env);
     case OP_IS:
-        return (e->words >> env->word(env->arg, e->check)) & 1u;
+        return (e->words & env->words(env->arg, e->check)) != 0;
     case OP_FACT_IN:
         return list_match(e->list, env->fact(env->arg, e->fact));
     case OP_NONE:

@@ -27,7 +27,7 @@ enum fact { FACT_NONE = 0, FACT_RCPT, FACT_SENDER, FACT_RCPT_DOMAIN, FACT_SENDER
 /* What evaluation asks: a check's result word (0 = no opinion), started and
  * waited for on demand, and an envelope fact (NULL when unknown). */
 struct expr_env {
-    int (*word)(void *arg, int check_id);
+    unsigned (*words)(void *arg, int check_id); /* bit per word the check answered */
     const char *(*fact)(void *arg, enum fact f);
     void *arg;
 };
@@ -38,7 +38,7 @@ struct expr_env {
 struct expr *expr_compile(const char *text, const struct lists *lists, struct arena *arena,
                           unsigned *checks, enum stage *stage, char *err, size_t errlen);
 
-/* expr_eval - evaluate with short-circuit: env->word is called only for the
+/* expr_eval - evaluate with short-circuit: env->words is called only for the
  * checks that decide the outcome. */
 bool expr_eval(const struct expr *e, const struct expr_env *env);
 

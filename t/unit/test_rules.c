@@ -15,11 +15,11 @@ static struct list test_list = {.name = "exempt_rcpt", .patterns = exempt_patter
 static const struct lists test_lists = {.v = &test_list, .count = 1};
 
 /* fixed_word - every check answers answer_word; count the questions */
-static int fixed_word(void *arg, int id)
+static unsigned fixed_word(void *arg, int id)
 {
     (void)arg;
     asked[id]++;
-    return answer_word;
+    return 1u << answer_word;
 }
 
 /* fixed_fact - the recipient is rcpt_value, other facts unknown */
@@ -29,7 +29,7 @@ static const char *fixed_fact(void *arg, enum fact f)
     return f == FACT_RCPT ? rcpt_value : NULL;
 }
 
-static const struct expr_env fixed_env = {.word = fixed_word, .fact = fixed_fact};
+static const struct expr_env fixed_env = {.words = fixed_word, .fact = fixed_fact};
 
 /* eval_text - compile and evaluate a condition with every check at word */
 static int eval_text(const char *text, const char *word)
