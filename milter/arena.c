@@ -159,3 +159,16 @@ void arena_on_release(struct arena *a, void (*fn)(void *), void *arg)
     r->next = a->releases;
     a->releases = r;
 }
+
+/* arena_grow - room for one more element */
+void *arena_grow(struct arena *a, void *v, unsigned n, unsigned *cap, size_t size, unsigned first)
+{
+    if (n < *cap)
+        return v;
+    unsigned c = *cap ? *cap * 2 : first;
+    void *w = arena_alloc(a, c * size);
+    if (n)
+        memcpy(w, v, n * size);
+    *cap = c;
+    return w;
+}

@@ -26,6 +26,12 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* arena_printf - formatted string in the arena. */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* arena_grow - an array of n elements of size bytes with capacity *cap, made
+ * room for one more: returns v itself while there is room, else a copy in a
+ * (first, or twice as) large block of the arena (the old one stays until the
+ * arena is reset), and updates *cap. */
+void *arena_grow(struct arena *a, void *v, unsigned n, unsigned *cap, size_t size, unsigned first);
+
 /* arena_on_release - call fn(arg) when the arena is reset or destroyed: ties a
  * library handle's lifetime to the arena. */
 void arena_on_release(struct arena *a, void (*fn)(void *), void *arg);

@@ -76,14 +76,7 @@ void conn_set_rcpt(struct conn *c, const char *addr)
 /* conn_add_rcpt - append to the message's recipients */
 void conn_add_rcpt(struct conn *c)
 {
-    if (c->nrcpts == c->rcpts_cap) {
-        unsigned cap = c->rcpts_cap ? c->rcpts_cap * 2 : 4;
-        struct conn_rcpt *v = arena_alloc(c->msg, cap * sizeof(*v));
-        if (c->nrcpts)
-            memcpy(v, c->rcpts, c->nrcpts * sizeof(*v));
-        c->rcpts = v;
-        c->rcpts_cap = cap;
-    }
+    c->rcpts = arena_grow(c->msg, c->rcpts, c->nrcpts, &c->rcpts_cap, sizeof(*c->rcpts), 4);
     c->rcpts[c->nrcpts++] =
         (struct conn_rcpt){.addr = c->rcpt, .exempt = c->rcpt_exempt, .grey_later = c->grey_later};
     c->rcpts_exempt += c->rcpt_exempt;
@@ -117,14 +110,7 @@ void conn_add_header(struct conn *c, const char *name, const char *value, bool l
         c->hdrs_overflow = true;
         return;
     }
-    if (c->nhdrs == c->hdrs_cap) {
-        unsigned cap = c->hdrs_cap ? c->hdrs_cap * 2 : 32;
-        struct msg_header *v = arena_alloc(c->msg, cap * sizeof(*v));
-        if (c->nhdrs)
-            memcpy(v, c->hdrs, c->nhdrs * sizeof(*v));
-        c->hdrs = v;
-        c->hdrs_cap = cap;
-    }
+    c->hdrs = arena_grow(c->msg, c->hdrs, c->nhdrs, &c->hdrs_cap, sizeof(*c->hdrs), 32);
     struct msg_header *h = &c->hdrs[c->nhdrs++];
     h->name = arena_strdup(c->msg, name);
     h->value = crlf_value(c->msg, value, leadspc, &h->vlen);
@@ -137,14 +123,8 @@ void conn_note_authres(struct conn *c, bool ours)
     c->nauthres++;
     if (!ours)
         return;
-    if (c->nauthres_ours == c->authres_ours_cap) {
-        unsigned cap = c->authres_ours_cap ? c->authres_ours_cap * 2 : 4;
-        unsigned *v = arena_alloc(c->msg, cap * sizeof(*v));
-        if (c->nauthres_ours)
-            memcpy(v, c->authres_ours, c->nauthres_ours * sizeof(*v));
-        c->authres_ours = v;
-        c->authres_ours_cap = cap;
-    }
+    c->authres_ours = arena_grow(c->msg, c->authres_ours, c->nauthres_ours, &c->authres_ours_cap,
+                                 sizeof(*c->authres_ours), 4);
     c->authres_ours[c->nauthres_ours++] = c->nauthres;
 }
 
