@@ -46,8 +46,25 @@ static void destructors_run_newest_first_at_reset_and_destroy(void)
     arena_destroy(&a);
 }
 
-#define ARENA_TESTS(T)                                 \
-    T(allocations_are_aligned_zeroed_and_may_be_large) \
-    T(destructors_run_newest_first_at_reset_and_destroy)
+static void grow_keeps_the_elements_and_doubles(void)
+{
+    struct arena *a = arena_create();
+    int *v = NULL;
+    unsigned n = 0, cap = 0;
+    for (int i = 0; i < 100; i++) {
+        v = arena_grow(a, v, n, &cap, sizeof(*v), 4);
+        v[n++] = i;
+        CHECK(cap >= n && (cap == 4 || cap % 8 == 0));
+    }
+    for (int i = 0; i < 100; i++)
+        CHECK_INT(v[i], i);
+    CHECK_INT(cap, 128);
+    arena_destroy(&a);
+}
+
+#define ARENA_TESTS(T)                                   \
+    T(allocations_are_aligned_zeroed_and_may_be_large)   \
+    T(destructors_run_newest_first_at_reset_and_destroy) \
+    T(grow_keeps_the_elements_and_doubles)
 
 TEST_MAIN(ARENA_TESTS)
