@@ -7,6 +7,7 @@
 #include "check.h"
 #include "conn.h"
 #include "dkim_verify.h"
+#include "settings.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -25,32 +26,15 @@ const char *dkim_word_rfc(enum dkim_word w)
     return dkim_words[w];
 }
 
-/* read_uint - a whole-number setting within [min, max] */
-static int read_uint(const config_setting_t *g, unsigned min, unsigned max, unsigned *out,
-                     char *err, size_t errlen)
-{
-    long long v =
-        config_setting_type(g) == CONFIG_TYPE_INT || config_setting_type(g) == CONFIG_TYPE_INT64
-            ? config_setting_get_int64(g)
-            : -1;
-    if (v < min || v > max) {
-        snprintf(err, errlen, "%s must be a whole number from %u to %u", config_setting_name(g),
-                 min, max);
-        return -1;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
 /* read_setting - one setting of checks.dkim */
 static int read_setting(const config_setting_t *g, struct dkim_settings *s, char *err,
                         size_t errlen)
 {
     const char *name = config_setting_name(g);
     if (strcmp(name, "max_signatures") == 0)
-        return read_uint(g, 1, 50, &s->max_signatures, err, errlen);
+        return settings_uint(g, 1, 50, &s->max_signatures, err, errlen);
     if (strcmp(name, "min_key_bits") == 0)
-        return read_uint(g, 1024, 16384, &s->min_key_bits, err, errlen);
+        return settings_uint(g, 1024, 16384, &s->min_key_bits, err, errlen);
     snprintf(err, errlen, "unknown setting \"%s\"", name);
     return -1;
 }

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "conn.h"
 #include "greylist_key.h"
+#include "settings.h"
 #include "log.h"
 #include "spf.h"
 #include "store.h"
@@ -59,17 +60,8 @@ static int read_number(const config_setting_t *g, struct greylist_settings *s, c
     for (size_t i = 0; i < ARRAY_LEN(numbers); i++) {
         if (strcmp(config_setting_name(g), numbers[i].name) != 0)
             continue;
-        long long v = config_setting_get_int64(g);
-        if (config_setting_type(g) != CONFIG_TYPE_INT &&
-            config_setting_type(g) != CONFIG_TYPE_INT64)
-            v = -1;
-        if (v < numbers[i].min || v > numbers[i].max) {
-            snprintf(err, errlen, "%s must be a whole number from %u to %u", numbers[i].name,
-                     numbers[i].min, numbers[i].max);
-            return -1;
-        }
-        *(unsigned *)((char *)s + numbers[i].offset) = (unsigned)v;
-        return 0;
+        return settings_uint(g, numbers[i].min, numbers[i].max,
+                             (unsigned *)((char *)s + numbers[i].offset), err, errlen);
     }
     return 1;
 }

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "conn.h"
 #include "msgwalk.h"
+#include "settings.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -38,22 +39,18 @@ static bool words_agree(void)
 static int read_limit(const config_setting_t *g, struct msgwalk_limits *l, char *err, size_t errlen)
 {
     const char *name = config_setting_name(g);
-    long long v = config_setting_type(g) == CONFIG_TYPE_INT ? config_setting_get_int(g) : -1;
-    if (v < 1 || v > 1000000) {
-        snprintf(err, errlen, "%s must be a whole number from 1 to 1000000", name);
-        return -1;
-    }
+    unsigned v;
     if (strcmp(name, "max_depth") == 0)
-        l->max_depth = (unsigned)v;
-    else if (strcmp(name, "max_parts") == 0)
-        l->max_parts = (unsigned)v;
-    else if (strcmp(name, "max_header_bytes") == 0)
-        l->max_header_bytes = (size_t)v;
-    else {
-        snprintf(err, errlen, "unknown setting \"%s\"", name);
-        return -1;
+        return settings_uint(g, 1, 1000, &l->max_depth, err, errlen);
+    if (strcmp(name, "max_parts") == 0)
+        return settings_uint(g, 1, 1000000, &l->max_parts, err, errlen);
+    if (strcmp(name, "max_header_bytes") == 0) {
+        int rc = settings_uint(g, 1024, 16 * 1024 * 1024, &v, err, errlen);
+        l->max_header_bytes = v;
+        return rc;
     }
-    return 0;
+    snprintf(err, errlen, "unknown setting \"%s\"", name);
+    return -1;
 }
 
 /* sanity_configure - checks.sanity = { max_depth = 20; max_parts = 1000;
