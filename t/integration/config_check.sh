@@ -33,6 +33,22 @@ printf 'store = "sqlite:relative.db";\n' > "$WORK/store.conf"
 expect_eq "$rc" 1 "-n exits 1 for a bad store"
 expect_grep "^$WORK/store.conf:1: store: " "$WORK/out" "a bad store spec is named with file and line"
 
+# check_bad NAME TEXT MESSAGE - a configuration mxgate -n refuses with MESSAGE
+check_bad() {
+    printf 'socket = "unix:/tmp/x.sock";\n%b' "$2" > "$WORK/$1.conf"
+    "$MXGATE" -n -c "$WORK/$1.conf" > "$WORK/out" 2>&1; rc=$?
+    expect_eq "$rc" 1 "-n exits 1: $1"
+    expect_eq "$(cat "$WORK/out")" "$WORK/$1.conf:$3" "$1 is named with file and line"
+}
+check_bad dkim_bits 'checks = {\n  dkim = { min_key_bits = 512; };\n};\n' \
+    "3: checks.dkim: min_key_bits must be a whole number from 1024 to 16384"
+check_bad dmarc_standard 'checks = { dmarc = { standard = "rfc7490"; }; };\n' \
+    "2: checks.dmarc: standard must be \"rfc9989\" or \"rfc7489\""
+check_bad sanity_word 'rules = ( { if = "sanity is html"; do = "log"; } );\n' \
+    "2: rule 1: condition \"sanity is html\", column 11: check sanity has no result \"html\""
+check_bad quarantine_args 'rules = ( { if = "dmarc is quarantine"; do = "quarantine {nope}"; } );\n' \
+    "2: rule 1: unknown placeholder \"{nope}\" in reply text"
+
 printf 'socket = "unix:/tmp/x.sock";\nsocket_mode = ;\n' > "$WORK/syntax.conf"
 "$MXGATE" -n -c "$WORK/syntax.conf" > "$WORK/out" 2>&1; rc=$?
 expect_eq "$rc" 1 "-n exits 1 for a syntax error"
