@@ -3,13 +3,15 @@
 #   sh contrib/deps-debian.sh          build and run
 #   sh contrib/deps-debian.sh --test   also what the test suite needs: NSD,
 #       Postfix (installed unconfigured; tests run private instances), swaks,
-#       python3-dkim (an independent DKIM signer and verifier),
+#       python3-dkim (an independent DKIM signer and verifier), the sqlite3
+#       CLI (reads the store's DMARC history),
 #       and Sendmail's packages downloaded to /var/cache/mxgate-tests/debs
 #       (not installed: they conflict with Postfix; tests unpack them).
 set -eu
 build="gcc make cmake pkg-config libmilter-dev libc-ares-dev libconfig-dev libsqlite3-dev
        libpsl-dev libopendkim-dev libssl-dev libhiredis-dev"
-test="nsd clang-format postfix swaks m4 liblockfile1 libwrap0 redis-server python3-dkim python3-nacl"
+test="nsd clang-format postfix swaks m4 liblockfile1 libwrap0 redis-server python3-dkim python3-nacl
+      sqlite3"
 debs=/var/cache/mxgate-tests/debs
 updated=no
 

@@ -1,5 +1,6 @@
 /* store.c - the state store's front: "type:spec" to a backend, reference
- * counting, delegation, and the greylisting rules every backend applies */
+ * counting, delegation, the greylisting rules every backend applies, and
+ * the DMARC history's days */
 #include "store.h"
 
 #include "store_backend.h"
@@ -176,6 +177,48 @@ enum store_status store_expire(struct store *st, int64_t now, unsigned long *rem
 {
     *removed = 0;
     return st->be->expire(st->h, now, removed);
+}
+
+/* store_dmarc_day - the UTC day of t, rounded down */
+int64_t store_dmarc_day(int64_t t)
+{
+    return (t < 0 ? t - 86399 : t) / 86400;
+}
+
+/* store_dmarc_oldest - the first day the retention keeps */
+int64_t store_dmarc_oldest(int64_t now)
+{
+    return store_dmarc_day(now) - STORE_DMARC_RETENTION_DAYS;
+}
+
+/* or_empty - s, or "" for NULL */
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* store_dmarc_record - delegate with every NULL string made "" */
+enum store_status store_dmarc_record(struct store *st, const struct dmarc_row *row)
+{
+    struct dmarc_row r = {.day = row->day,
+                          .source_ip = or_empty(row->source_ip),
+                          .header_from = or_empty(row->header_from),
+                          .envelope_from = or_empty(row->envelope_from),
+                          .spf_domain = or_empty(row->spf_domain),
+                          .spf_result = or_empty(row->spf_result),
+                          .dkim = or_empty(row->dkim),
+                          .policy_published = or_empty(row->policy_published),
+                          .disposition = or_empty(row->disposition),
+                          .dmarc_result = or_empty(row->dmarc_result)};
+    return st->be->dmarc_record(st->h, &r);
+}
+
+/* store_dmarc_each - delegate */
+enum store_status
+store_dmarc_each(struct store *st, int64_t day_from, int64_t day_to,
+                 int (*fn)(void *arg, const struct dmarc_row *row, unsigned long count), void *arg)
+{
+    return st->be->dmarc_each(st->h, day_from, day_to, fn, arg);
 }
 
 /* max64 - the larger of two times */

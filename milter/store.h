@@ -1,5 +1,6 @@
 /* store.h - the state store: what mxgate remembers between connections
- * (greylist triplets, client networks that passed greylisting), behind a
+ * (greylist triplets, client networks that passed greylisting, the history
+ * of DMARC evaluations for aggregate reports), behind a
  * backend chosen by a "type:spec" string: "sqlite:/var/lib/mxgate/state.db"
  * for one host, "redis:tcp://HOST:PORT/DB?options" for several MX hosts that
  * share what they learn.
@@ -142,7 +143,53 @@ enum store_status store_grey_drop(struct store *st, const char *match, unsigned 
 enum store_status store_grey_stats(struct store *st, int64_t now, struct grey_stats *out);
 
 /* store_expire - housekeeping: delete what expired before now (in small
- * batches, never holding the backend for long); *removed counts rows. */
+ * batches, never holding the backend for long), DMARC history older than
+ * STORE_DMARC_RETENTION_DAYS included; *removed counts rows. */
 enum store_status store_expire(struct store *st, int64_t now, unsigned long *removed);
+
+/* --- DMARC history (for aggregate reports) ------------------------------ */
+
+/* A day's DMARC rows are kept while day >= store_dmarc_day(now) -
+ * STORE_DMARC_RETENTION_DAYS: today and the 31 days before it. store_expire
+ * drops older days (Redis also gives each day's key a TTL that ends then). */
+#define STORE_DMARC_RETENTION_DAYS 31
+
+/* One kind of DMARC evaluation on one UTC day. Every string is a C string
+ * (NULL is taken as ""); rows that agree on all fields are one row with a
+ * count. Domains are lowercase, without a trailing dot. */
+struct dmarc_row {
+    int64_t day;                  /* UTC day number: store_dmarc_day(unix time) */
+    const char *source_ip;        /* the client, "192.0.2.10", "2001:db8::1" */
+    const char *header_from;      /* the From header's domain */
+    const char *envelope_from;    /* MAIL FROM's domain; "" for the null sender */
+    const char *spf_domain;       /* the domain SPF checked (MAIL FROM, or HELO); "" */
+    const char *spf_result;       /* "pass", "fail", "softfail", ..., "none" */
+    const char *dkim;             /* the signatures, built by the caller: "d=example.org
+                                   * s=sel a=rsa-sha256 pass; d=example.net s=x a=... fail";
+                                   * "" without one */
+    const char *policy_published; /* "none", "quarantine", "reject" */
+    const char *disposition;      /* the policy applied: "none", "quarantine", "reject" */
+    const char *dmarc_result;     /* "pass", "fail", "temperror", "permerror", "none" */
+};
+
+/* store_dmarc_day - the UTC day number of a unix time (t / 86400, rounded
+ * down). */
+int64_t store_dmarc_day(int64_t t);
+
+/* store_dmarc_record - count one evaluation: the row's count goes up by
+ * one, atomically (several hosts may count into one Redis store). Returns
+ * STORE_MISSING when this made a new row (count 1), STORE_FOUND when it
+ * counted onto one, STORE_TRYLATER when nothing was counted. Any thread;
+ * a write that may wait for the backend's timeout (SQLite: 1 s). */
+enum store_status store_dmarc_record(struct store *st, const struct dmarc_row *row);
+
+/* store_dmarc_each - call fn with each row of the days day_from to day_to
+ * (both included) and its count, in order of day, then of the fields
+ * (bytewise, in struct order); fn returns non-zero to stop. Rows are valid
+ * during the call only. STORE_MISSING when there is none; STORE_TRYLATER
+ * may come after some rows were given. For report generators and tests. */
+enum store_status
+store_dmarc_each(struct store *st, int64_t day_from, int64_t day_to,
+                 int (*fn)(void *arg, const struct dmarc_row *row, unsigned long count), void *arg);
 
 #endif

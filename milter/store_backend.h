@@ -1,7 +1,7 @@
 /* store_backend.h - what a state store backend implements (internal to the
  * store: store.c chooses a backend by the type of a "type:spec" string and
- * delegates every operation to its ops table) and the greylisting rules that
- * every backend shares. */
+ * delegates every operation to its ops table), the greylisting rules that
+ * every backend shares, and the DMARC history's retention. */
 #ifndef MXGATE_STORE_BACKEND_H
 #define MXGATE_STORE_BACKEND_H
 
@@ -32,11 +32,23 @@ struct store_backend {
     enum store_status (*net_allow)(void *h, const char *net, int64_t until, bool by_operator);
     enum store_status (*grey_drop)(void *h, const char *match, unsigned long *dropped);
     enum store_status (*grey_stats)(void *h, int64_t now, struct grey_stats *out);
+    /* expire - greylisting's expired rows and the DMARC days before
+     * store_dmarc_oldest(now). */
     enum store_status (*expire)(void *h, int64_t now, unsigned long *removed);
+    /* dmarc_record, dmarc_each - as in store.h; the row's strings are never NULL. */
+    enum store_status (*dmarc_record)(void *h, const struct dmarc_row *row);
+    enum store_status (*dmarc_each)(void *h, int64_t day_from, int64_t day_to,
+                                    int (*fn)(void *arg, const struct dmarc_row *row,
+                                              unsigned long count),
+                                    void *arg);
 };
 
 extern const struct store_backend store_backend_sqlite;
 extern const struct store_backend store_backend_redis;
+
+/* store_dmarc_oldest - the oldest DMARC day kept at now: store_dmarc_day(now)
+ * - STORE_DMARC_RETENTION_DAYS. */
+int64_t store_dmarc_oldest(int64_t now);
 
 /* --- the greylisting rules (store.c), for backends ----------------------- */
 

@@ -1,7 +1,9 @@
 /* store_redis.h - internals of the Redis backend, shared by its files:
- * store_redis.c owns the spec, the connection pool and the faults,
- * store_redis_ops.c the keys, the scripts and the operations. Nothing
- * else includes this header. */
+ * store_redis.c owns the connection pool and the faults,
+ * store_redis_spec.c the spec, store_redis_ops.c the keys, the scripts and
+ * the greylisting operations, store_redis_scan.c the operator calls,
+ * store_redis_dmarc.c the DMARC history. Nothing else includes this
+ * header. */
 #ifndef MXGATE_STORE_REDIS_H
 #define MXGATE_STORE_REDIS_H
 
@@ -14,7 +16,7 @@
 #define RD_POOL_MAX 16 /* the largest connections= */
 
 /* The Lua scripts every connection loads (texts in store_redis_ops.c). */
-enum rd_script { RD_GREYLIST, RD_NET_ALLOW, RD_SCRIPTS };
+enum rd_script { RD_GREYLIST, RD_NET_ALLOW, RD_DMARC_RECORD, RD_DMARC_DROP, RD_SCRIPTS };
 
 extern const char *const rd_script_text[RD_SCRIPTS];
 
@@ -91,8 +93,14 @@ redisReply *rd_reply(struct rd *r, struct rd_conn *c, const char *what, redisRep
 int rd_load_scripts(struct rd *r, struct rd_conn *c);
 
 /* rd_key - PREFIX KIND PART NUL PART ... (NUL-terminated; *len without
- * the final NUL). The caller frees it. */
+ * the final NUL); n >= 1. The caller frees it. */
 char *rd_key(const struct rd *r, const char *kind, const char *const *parts, int n, size_t *len);
+
+/* rd_eval - run script id (EVALSHA, or EVAL when the server lost it) with
+ * args: nkeys keys, then the arguments (nargs in all, at most 13). The
+ * reply as rd_command gives it. */
+redisReply *rd_eval(struct rd *r, struct rd_conn *c, enum rd_script id, int nkeys, int nargs,
+                    const char **args, const size_t *lens, bool *bad);
 
 /* The operator calls that scan the prefix (store_redis_scan.c). */
 enum store_status rd_grey_each(void *h, const char *match,
@@ -100,5 +108,13 @@ enum store_status rd_grey_each(void *h, const char *match,
 enum store_status rd_net_each(void *h, int (*fn)(void *arg, const struct net_row *row), void *arg);
 enum store_status rd_grey_drop(void *h, const char *match, unsigned long *dropped);
 enum store_status rd_grey_stats(void *h, int64_t now, struct grey_stats *out);
+
+/* The DMARC history (store_redis_dmarc.c); rd_dmarc_expire is the
+ * backend's whole housekeeping: greylisting's keys expire by their TTL. */
+enum store_status rd_dmarc_record(void *h, const struct dmarc_row *row);
+enum store_status
+rd_dmarc_each(void *h, int64_t day_from, int64_t day_to,
+              int (*fn)(void *arg, const struct dmarc_row *row, unsigned long count), void *arg);
+enum store_status rd_dmarc_expire(void *h, int64_t now, unsigned long *removed);
 
 #endif

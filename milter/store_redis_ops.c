@@ -7,7 +7,8 @@
  * columns, integers in decimal. Each key carries a TTL: its row's expiry
  * (expires - now + 1 s, taken relative to the caller's now so that the
  * hosts' clocks, not the server's, decide), none when it lives for good.
- * Housekeeping is thus Redis's own. */
+ * Housekeeping is thus Redis's own, but for the DMARC history's days (see
+ * store_redis_dmarc.c for its keys). */
 #include "store_redis.h"
 
 #include "util.h"
@@ -102,9 +103,30 @@
     "ttl(KEYS[1], exp, tonumber(ARGV[3]), tonumber(ARGV[4]))\n"                         \
     "return 1\n"
 
+/* store_dmarc_record. KEYS: the day's hash, the index of days. ARGV: the
+ * day, the row's field, the day's TTL (seconds). Returns the row's count;
+ * the index lives as long as its longest-lived day. */
+#define LUA_DMARC_RECORD                                                                \
+    "local n = redis.call('HINCRBY', KEYS[1], ARGV[2], 1)\n"                            \
+    "local ttl = tonumber(ARGV[3])\n"                                                   \
+    "redis.call('EXPIRE', KEYS[1], ttl)\n"                                              \
+    "redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1])\n"                                   \
+    "if redis.call('TTL', KEYS[2]) < ttl then redis.call('EXPIRE', KEYS[2], ttl) end\n" \
+    "return n\n"
+
+/* Housekeeping of one DMARC day. KEYS: the day's hash, the index of days.
+ * ARGV: the day. Returns how many rows went. */
+#define LUA_DMARC_DROP                        \
+    "local n = redis.call('HLEN', KEYS[1])\n" \
+    "redis.call('UNLINK', KEYS[1])\n"         \
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"  \
+    "return n\n"
+
 const char *const rd_script_text[RD_SCRIPTS] = {
     [RD_GREYLIST] = LUA_GREYLIST,
     [RD_NET_ALLOW] = LUA_NET_ALLOW,
+    [RD_DMARC_RECORD] = LUA_DMARC_RECORD,
+    [RD_DMARC_DROP] = LUA_DMARC_DROP,
 };
 
 /* An allowance that already ended stays listed this long (seconds): the
@@ -142,10 +164,10 @@ int rd_load_scripts(struct rd *r, struct rd_conn *c)
     return 0;
 }
 
-/* eval - EVALSHA, or EVAL when the server lost the script; args are the
+/* rd_eval - EVALSHA, or EVAL when the server lost the script; args are the
  * keys then the arguments */
-static redisReply *eval(struct rd *r, struct rd_conn *c, enum rd_script id, int nkeys, int nargs,
-                        const char **args, const size_t *lens, bool *bad)
+redisReply *rd_eval(struct rd *r, struct rd_conn *c, enum rd_script id, int nkeys, int nargs,
+                    const char **args, const size_t *lens, bool *bad)
 {
     const char *argv[16];
     size_t len[16];
@@ -191,7 +213,7 @@ static enum store_status run(struct rd *r, enum rd_script id, int nkeys, int nar
     struct rd_conn *c = rd_borrow(r);
     if (c == NULL)
         return STORE_TRYLATER;
-    redisReply *rep = eval(r, c, id, nkeys, nargs, args, lens, &bad);
+    redisReply *rep = rd_eval(r, c, id, nkeys, nargs, args, lens, &bad);
     enum store_status s = out ? answer(r, rep, out) : rep ? STORE_FOUND : STORE_TRYLATER;
     freeReplyObject(rep);
     rd_return(r, c, !bad);
@@ -245,13 +267,6 @@ static enum store_status rd_net_allow(void *h, const char *net, int64_t until, b
     return s;
 }
 
-/* rd_expire - nothing to do: every key carries its TTL */
-static enum store_status rd_expire(void *h, int64_t now, unsigned long *removed)
-{
-    (void)h, (void)now, (void)removed;
-    return STORE_FOUND;
-}
-
 const struct store_backend store_backend_redis = {
     .type = "redis",
     .check = rd_check,
@@ -264,5 +279,7 @@ const struct store_backend store_backend_redis = {
     .net_allow = rd_net_allow,
     .grey_drop = rd_grey_drop,
     .grey_stats = rd_grey_stats,
-    .expire = rd_expire,
+    .expire = rd_dmarc_expire,
+    .dmarc_record = rd_dmarc_record,
+    .dmarc_each = rd_dmarc_each,
 };

@@ -36,6 +36,16 @@ static const char *const migrations[] = {
     " allowed_until INTEGER NOT NULL, by_operator INTEGER NOT NULL,"
     " expires INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX net_expires ON net (expires);",
+    /* 2: the DMARC history. Every column but count is the row's key: the
+     * UNIQUE constraint is what the upsert counts on, and its index, led by
+     * day, serves reading a range of days and expiring old ones, which
+     * deletes by rowid in batches. */
+    "CREATE TABLE dmarc (day INTEGER NOT NULL, source_ip TEXT NOT NULL,"
+    " header_from TEXT NOT NULL, envelope_from TEXT NOT NULL, spf_domain TEXT NOT NULL,"
+    " spf_result TEXT NOT NULL, dkim TEXT NOT NULL, policy_published TEXT NOT NULL,"
+    " disposition TEXT NOT NULL, dmarc_result TEXT NOT NULL, count INTEGER NOT NULL,"
+    " UNIQUE (day, source_ip, header_from, envelope_from, spf_domain, spf_result, dkim,"
+    " policy_published, disposition, dmarc_result));",
 };
 
 struct sq {

@@ -1,7 +1,8 @@
-/* store_sqlite.h - internals of the SQLite backend, shared by its two files:
+/* store_sqlite.h - internals of the SQLite backend, shared by its files:
  * store_sqlite.c owns the connection pool, the schema and the faults,
- * store_sqlite_ops.c the statements and the operations. Nothing else
- * includes this header. */
+ * store_sqlite_ops.c the statements and the greylisting operations,
+ * store_sqlite_dmarc.c the DMARC history's. Nothing else includes this
+ * header. */
 #ifndef MXGATE_STORE_SQLITE_H
 #define MXGATE_STORE_SQLITE_H
 
@@ -25,6 +26,9 @@ enum sq_stmt {
     SQ_STATS,
     SQ_EXPIRE_GREY,
     SQ_EXPIRE_NET,
+    SQ_DMARC_RECORD,
+    SQ_DMARC_EACH,
+    SQ_EXPIRE_DMARC,
     SQ_COUNT
 };
 
@@ -73,5 +77,18 @@ int sq_write_end(struct sq *s, struct sq_conn *c, int rc);
 
 /* sq_run - step a statement that returns no row and reset it: SQLITE_OK or the error. */
 int sq_run(struct sq_conn *c, enum sq_stmt id);
+
+/* sq_text - bind a string that outlives the statement's use. */
+void sq_text(sqlite3_stmt *st, int i, const char *s);
+
+/* sq_done - reset a statement after its last step, its bindings cleared. */
+void sq_done(sqlite3_stmt *st);
+
+/* sq_dmarc_record, sq_dmarc_each - the DMARC history's operations
+ * (store_sqlite_dmarc.c; see struct store_backend). */
+enum store_status sq_dmarc_record(void *h, const struct dmarc_row *row);
+enum store_status
+sq_dmarc_each(void *h, int64_t day_from, int64_t day_to,
+              int (*fn)(void *arg, const struct dmarc_row *row, unsigned long count), void *arg);
 
 #endif

@@ -1,7 +1,14 @@
-/* store_sqlite_ops.c - the SQLite backend's statements and operations: a
- * greylist lookup is one read, and only when the answer changes something
- * a write transaction that reads again and writes */
+/* store_sqlite_ops.c - the SQLite backend's statements and its greylisting
+ * and housekeeping operations: a greylist lookup is one read, and only when
+ * the answer changes something a write transaction that reads again and
+ * writes */
 #include "store_sqlite.h"
+
+/* The DMARC table's key (its UNIQUE constraint): every column but count,
+ * in struct dmarc_row's order. */
+#define DMARC_KEY                                                               \
+    "day, source_ip, header_from, envelope_from, spf_domain, spf_result, dkim," \
+    " policy_published, disposition, dmarc_result"
 
 const char *const sq_sql[SQ_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
@@ -44,16 +51,24 @@ const char *const sq_sql[SQ_COUNT] = {
                        " (SELECT origin, sender, rcpt FROM grey WHERE expires < ?1 LIMIT ?2)",
     [SQ_EXPIRE_NET] = "DELETE FROM net WHERE net IN"
                       " (SELECT net FROM net WHERE expires < ?1 LIMIT ?2)",
+    [SQ_DMARC_RECORD] = "INSERT INTO dmarc (" DMARC_KEY ", count)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)"
+                        " ON CONFLICT (" DMARC_KEY ") DO UPDATE SET count = count + 1"
+                        " RETURNING count",
+    [SQ_DMARC_EACH] = "SELECT " DMARC_KEY ", count FROM dmarc WHERE day BETWEEN ?1 AND ?2"
+                      " ORDER BY " DMARC_KEY,
+    [SQ_EXPIRE_DMARC] = "DELETE FROM dmarc WHERE rowid IN"
+                        " (SELECT rowid FROM dmarc WHERE day < ?1 LIMIT ?2)",
 };
 
-/* text - bind a string that outlives the statement's use */
-static void text(sqlite3_stmt *st, int i, const char *s)
+/* sq_text - bind a string that outlives the statement's use */
+void sq_text(sqlite3_stmt *st, int i, const char *s)
 {
     sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-/* done - reset a statement after its last step */
-static void done(sqlite3_stmt *st)
+/* sq_done - reset a statement after its last step */
+void sq_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -64,10 +79,10 @@ static int lookup(struct sq_conn *c, const struct grey_key *k, struct grey_rec *
                   struct net_rec *n)
 {
     sqlite3_stmt *st = c->stmt[SQ_LOOKUP];
-    text(st, 1, k->net);
-    text(st, 2, k->origin);
-    text(st, 3, k->sender);
-    text(st, 4, k->rcpt);
+    sq_text(st, 1, k->net);
+    sq_text(st, 2, k->origin);
+    sq_text(st, 3, k->sender);
+    sq_text(st, 4, k->rcpt);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *n = (struct net_rec){.found = sqlite3_column_int(st, 0),
@@ -83,7 +98,7 @@ static int lookup(struct sq_conn *c, const struct grey_key *k, struct grey_rec *
                                .attempts = (unsigned)sqlite3_column_int64(st, 10)};
         rc = SQLITE_OK;
     }
-    done(st);
+    sq_done(st);
     return rc;
 }
 
@@ -91,9 +106,9 @@ static int lookup(struct sq_conn *c, const struct grey_key *k, struct grey_rec *
 static int put_grey(struct sq_conn *c, const struct grey_key *k, const struct grey_rec *g)
 {
     sqlite3_stmt *st = c->stmt[SQ_GREY_PUT];
-    text(st, 1, k->origin);
-    text(st, 2, k->sender);
-    text(st, 3, k->rcpt);
+    sq_text(st, 1, k->origin);
+    sq_text(st, 2, k->sender);
+    sq_text(st, 3, k->rcpt);
     sqlite3_bind_int64(st, 4, g->first_seen);
     sqlite3_bind_int64(st, 5, g->last_seen);
     sqlite3_bind_int64(st, 6, g->passed);
@@ -106,7 +121,7 @@ static int put_grey(struct sq_conn *c, const struct grey_key *k, const struct gr
 static int put_net(struct sq_conn *c, const char *net, const struct net_rec *n)
 {
     sqlite3_stmt *st = c->stmt[SQ_NET_PUT];
-    text(st, 1, net);
+    sq_text(st, 1, net);
     sqlite3_bind_int64(st, 2, n->passes);
     sqlite3_bind_int64(st, 3, n->allowed_until);
     sqlite3_bind_int(st, 4, n->by_operator);
@@ -155,7 +170,7 @@ static enum store_status sq_grey_each(void *h, const char *match,
     if (c == NULL)
         return STORE_TRYLATER;
     sqlite3_stmt *st = c->stmt[SQ_GREY_EACH];
-    text(st, 1, match);
+    sq_text(st, 1, match);
     bool any = false;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -171,7 +186,7 @@ static enum store_status sq_grey_each(void *h, const char *match,
         if (r.origin && r.sender && r.rcpt && fn(arg, &r) != 0)
             break;
     }
-    done(st);
+    sq_done(st);
     return sq_return(h, c, rc, any ? STORE_FOUND : STORE_MISSING);
 }
 
@@ -194,7 +209,7 @@ static enum store_status sq_net_each(void *h, int (*fn)(void *arg, const struct 
         if (r.net && fn(arg, &r) != 0)
             break;
     }
-    done(st);
+    sq_done(st);
     return sq_return(h, c, rc, any ? STORE_FOUND : STORE_MISSING);
 }
 
@@ -207,7 +222,7 @@ static enum store_status sq_net_allow(void *h, const char *net, int64_t until, b
     int rc = sq_write_begin(h, c);
     if (rc == SQLITE_OK) {
         sqlite3_stmt *st = c->stmt[SQ_NET_ALLOW];
-        text(st, 1, net);
+        sq_text(st, 1, net);
         sqlite3_bind_int64(st, 2, until);
         sqlite3_bind_int(st, 3, by_operator);
         rc = sq_write_end(h, c, sq_run(c, SQ_NET_ALLOW));
@@ -218,7 +233,7 @@ static enum store_status sq_net_allow(void *h, const char *net, int64_t until, b
 /* delete - run a DELETE bound to match and count its rows */
 static int delete (struct sq_conn *c, enum sq_stmt id, const char *match, unsigned long *count)
 {
-    text(c->stmt[id], 1, match);
+    sq_text(c->stmt[id], 1, match);
     int rc = sq_run(c, id);
     if (rc == SQLITE_OK)
         *count += (unsigned long)sqlite3_changes(c->db);
@@ -259,19 +274,20 @@ static enum store_status sq_grey_stats(void *h, int64_t now, struct grey_stats *
                                    .expired = (unsigned long)sqlite3_column_int64(st, 2),
                                    .nets_auto = (unsigned long)sqlite3_column_int64(st, 3),
                                    .nets_operator = (unsigned long)sqlite3_column_int64(st, 4)};
-    done(st);
+    sq_done(st);
     return sq_return(h, c, rc, STORE_FOUND);
 }
 
-/* expire_table - delete one table's expired rows, a batch per transaction */
-static int expire_table(struct sq *s, struct sq_conn *c, enum sq_stmt id, int64_t now,
+/* expire_table - delete one table's rows older than before (a time, or
+ * the DMARC table's first day kept), a batch per transaction */
+static int expire_table(struct sq *s, struct sq_conn *c, enum sq_stmt id, int64_t before,
                         unsigned long *removed)
 {
     int rc, n;
     do {
         if ((rc = sq_write_begin(s, c)) != SQLITE_OK)
             return rc;
-        sqlite3_bind_int64(c->stmt[id], 1, now);
+        sqlite3_bind_int64(c->stmt[id], 1, before);
         sqlite3_bind_int(c->stmt[id], 2, SQ_EXPIRE_BATCH);
         rc = sq_run(c, id);
         n = rc == SQLITE_OK ? sqlite3_changes(c->db) : 0;
@@ -290,6 +306,8 @@ static enum store_status sq_expire(void *h, int64_t now, unsigned long *removed)
     int rc = expire_table(h, c, SQ_EXPIRE_GREY, now, removed);
     if (rc == SQLITE_OK)
         rc = expire_table(h, c, SQ_EXPIRE_NET, now, removed);
+    if (rc == SQLITE_OK)
+        rc = expire_table(h, c, SQ_EXPIRE_DMARC, store_dmarc_oldest(now), removed);
     return sq_return(h, c, rc, STORE_FOUND);
 }
 
@@ -306,4 +324,6 @@ const struct store_backend store_backend_sqlite = {
     .grey_drop = sq_grey_drop,
     .grey_stats = sq_grey_stats,
     .expire = sq_expire,
+    .dmarc_record = sq_dmarc_record,
+    .dmarc_each = sq_dmarc_each,
 };

@@ -1,12 +1,14 @@
 /* dmarc.c - the dmarc check (RFC 7489, RFC 9989): the From header's domain,
  * its policy found at end of headers, SPF and DKIM alignment decided at end
- * of message. The rules decide what a failure costs. */
+ * of message, each evaluation recorded for aggregate reports
+ * (dmarc_history.c). The rules decide what a failure costs. */
 #include "dmarc.h"
 
 #include "arena.h"
 #include "check.h"
 #include "conn.h"
 #include "dkim.h"
+#include "dmarc_history.h"
 #include "dmarc_lookup.h"
 #include "dns.h"
 #include "from_header.h"
@@ -199,7 +201,9 @@ static const char *reason_of(struct conn *c, const struct dmarc_job *job, enum d
                                          : "");
 }
 
-/* dmarc_finish - end of message: discovery, alignment, the policy */
+/* dmarc_finish - end of message: discovery, alignment, the policy; the
+ * evaluation counted in the store's DMARC history (a store that cannot
+ * answer changes nothing here) */
 static struct check_result dmarc_finish(struct conn *c, const void *settings, void *state)
 {
     const struct dmarc_settings *s = settings;
@@ -219,6 +223,7 @@ static struct check_result dmarc_finish(struct conn *c, const void *settings, vo
         in.from_nxdomain = from_nxdomain(c, job);
     }
     dmarc_evaluate(&in, &job->report.outcome);
+    dmarc_history_record(c, job->report.from_domain, &job->report.outcome);
     enum dmarc_word w = word_of(&job->report.outcome);
     return (struct check_result){.word = w, .reason = reason_of(c, job, w)};
 }

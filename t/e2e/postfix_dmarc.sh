@@ -12,6 +12,7 @@
 dns_start example.test 2.0.192.in-addr.arpa dkim.test dmarc.test test
 mxgate_config "$T/integration/dmarc-test.conf"
 printf 'socket_mode = "0666";\n' >> "$WORK/mxgate.conf"
+printf 'store = "sqlite:%s/state.db";\n' "$WORK" >> "$WORK/mxgate.conf" # its DMARC history
 mxgate_start
 postfix_start "unix:$WORK/mxgate.sock"
 

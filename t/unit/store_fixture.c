@@ -79,6 +79,20 @@ void fixture_sqlite(struct fixture *f, const char *sub)
     fixture_at(f, sub, 0);
 }
 
+/* fixture_broken - SQLite in a missing directory, or Redis on port 1 */
+void fixture_broken(struct fixture *f)
+{
+    const char *env = getenv("MXGATE_TEST_STORE");
+    char err[256];
+    fixture_at(f, "missing", 0);
+    if (env == NULL || *env == '\0')
+        return;
+    store_unref(&f->st);
+    snprintf(f->spec, sizeof(f->spec), "redis:tcp://127.0.0.1:1/0?timeout=100");
+    f->st = store_open(f->spec, err, sizeof(err));
+    CHECK(f->st != NULL);
+}
+
 /* fixture_close - the store and the directory */
 void fixture_close(struct fixture *f)
 {

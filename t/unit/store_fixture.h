@@ -29,6 +29,11 @@ void fixture_open(struct fixture *f, const char *sub);
 /* fixture_sqlite - a SQLite-only case's store, on db in the directory */
 void fixture_sqlite(struct fixture *f, const char *sub);
 
+/* fixture_broken - a store of the backend-neutral cases' backend that
+ * cannot answer: SQLite in a directory that does not exist, Redis on a
+ * loopback port nobody listens on */
+void fixture_broken(struct fixture *f);
+
 /* fixture_close - the store and the directory */
 void fixture_close(struct fixture *f);
 

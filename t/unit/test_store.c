@@ -1,5 +1,5 @@
 /* test_store.c - the state store: specs, greylisting's five cases, the
- * operator calls and housekeeping. The backend-neutral cases (N in the lists
+ * operator calls, housekeeping and the DMARC history. The backend-neutral cases (N in the lists
  * at the end) run on the store $MXGATE_TEST_STORE names when it is set (CMake
  * runs each twice: on SQLite, and on Redis through t/store/with_redis.sh),
  * the others on SQLite only. SQLite's faults are in test_store_faults.c,
@@ -55,7 +55,7 @@ static void open_refuses_a_bad_spec_and_keeps_a_good_one(void)
     struct fixture f;
     fixture_sqlite(&f, NULL);
     CHECK_STR(store_spec(f.st), f.spec);
-    CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 1);
+    CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 2);
     CHECK_INT(sql_int(f.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
               1);
     fixture_close(&f);
@@ -366,13 +366,289 @@ static void schema_is_versioned_and_a_newer_one_is_left_alone(void)
     CHECK_INT(store_grey_each(f.st, NULL, count_row, &(int){0}), STORE_TRYLATER);
     CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 99);
     CHECK_INT(sql_int(f.db, "SELECT count(*) FROM grey"), 1); /* nothing dropped */
-    sql(f.db, "PRAGMA user_version = 1");
+    sql(f.db, "PRAGMA user_version = 2");
     CHECK(wait_for(f.st, STORE_TRYLATER, 0));
     CHECK_INT(state(f.st, key("192.0.2.0/24", "a@x", "rcpt@example.net"), T0 + 400), GREY_KNOWN);
     fixture_close(&f);
 }
 
-/* every_op_says_trylater - each operation answers try-later, touching nothing */
+/* --- DMARC history ------------------------------------------------------ */
+
+#define D0 (T0 / DAY) /* the day of T0 */
+#define NFIELDS 9
+
+/* sample - a row as the dmarc check records a DMARC reject */
+static struct dmarc_row sample(int64_t day)
+{
+    return (struct dmarc_row){.day = day,
+                              .source_ip = "192.0.2.10",
+                              .header_from = "reject.dmarc.test",
+                              .envelope_from = "dkim.test",
+                              .spf_domain = "dkim.test",
+                              .spf_result = "none",
+                              .dkim = "d=dkim.test s=rsa a=rsa-sha256 pass",
+                              .policy_published = "reject",
+                              .disposition = "reject",
+                              .dmarc_result = "fail"};
+}
+
+/* field_of - a row's i-th string, in struct order */
+static const char **field_of(struct dmarc_row *r, int i)
+{
+    const char **f[NFIELDS] = {&r->source_ip,        &r->header_from, &r->envelope_from,
+                               &r->spf_domain,       &r->spf_result,  &r->dkim,
+                               &r->policy_published, &r->disposition, &r->dmarc_result};
+    return f[i];
+}
+
+/* A listing: "+DAY IP RESULT COUNT," per row (days after D0), up to max rows. */
+struct listing {
+    char text[2048];
+    int n, max;
+};
+
+/* brief - dmarc_each callback: append the row to the listing; stop at max */
+static int brief(void *arg, const struct dmarc_row *row, unsigned long count)
+{
+    struct listing *l = arg;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%+lld %s %s %lu,", (long long)(row->day - D0),
+             row->source_ip, row->dmarc_result, count);
+    return ++l->n == l->max;
+}
+
+/* list - the rows of days from to to, briefly */
+static const char *list(struct store *st, int64_t from, int64_t to, struct listing *l)
+{
+    *l = (struct listing){.max = 1000};
+    CHECK(store_dmarc_each(st, from, to, brief, l) != STORE_TRYLATER);
+    return l->text;
+}
+
+/* A row copied out of dmarc_each. */
+struct copied {
+    struct dmarc_row row;
+    char text[NFIELDS][256];
+    unsigned long count;
+    int n;
+};
+
+/* copy_row - dmarc_each callback: copy the n-th row (0-based) asked for */
+static int copy_row(void *arg, const struct dmarc_row *row, unsigned long count)
+{
+    struct copied *c = arg;
+    struct dmarc_row r = *row;
+    if (c->n-- != 0)
+        return 0;
+    c->row.day = row->day;
+    for (int i = 0; i < NFIELDS; i++) {
+        snprintf(c->text[i], sizeof(c->text[i]), "%s", *field_of(&r, i));
+        *field_of(&c->row, i) = c->text[i];
+    }
+    c->count = count;
+    return 1;
+}
+
+/* nth_row - the n-th row (0-based) of day into *c */
+static void nth_row(struct store *st, int64_t day, int n, struct copied *c)
+{
+    *c = (struct copied){.n = n};
+    CHECK_INT(store_dmarc_each(st, day, day, copy_row, c), STORE_FOUND);
+    CHECK(c->n < 0);
+}
+
+/* same_row - every field of got is want's (NULL in want meaning "") */
+static void same_row(struct dmarc_row got, struct dmarc_row want)
+{
+    CHECK_INT(got.day, want.day);
+    for (int i = 0; i < NFIELDS; i++) {
+        const char *w = *field_of(&want, i);
+        CHECK_STR(*field_of(&got, i), w ? w : "");
+    }
+}
+
+static void dmarc_same_evaluation_twice_is_one_row_counted_twice(void)
+{
+    struct fixture f;
+    fixture_open(&f, NULL);
+    struct dmarc_row r = sample(D0);
+    CHECK_INT(store_dmarc_record(f.st, &r), STORE_MISSING);
+    CHECK_INT(store_dmarc_record(f.st, &r), STORE_FOUND);
+    struct copied c;
+    nth_row(f.st, D0, 0, &c);
+    same_row(c.row, r);
+    CHECK_INT(c.count, 2);
+    struct listing l;
+    CHECK_STR(list(f.st, D0, D0, &l), "+0 192.0.2.10 fail 2,");
+    fixture_close(&f);
+}
+
+static void dmarc_rows_that_differ_in_any_field_are_counted_apart(void)
+{
+    struct fixture f;
+    fixture_open(&f, NULL);
+    struct dmarc_row base = sample(D0);
+    CHECK_INT(store_dmarc_record(f.st, &base), STORE_MISSING);
+    for (int i = 0; i < NFIELDS; i++) {
+        struct dmarc_row r = base;
+        *field_of(&r, i) = "0ther";
+        CHECK_INT(store_dmarc_record(f.st, &r), STORE_MISSING);
+        CHECK_INT(store_dmarc_record(f.st, &r), STORE_FOUND);
+    }
+    struct dmarc_row next_day = sample(D0 + 1);
+    CHECK_INT(store_dmarc_record(f.st, &next_day), STORE_MISSING);
+    CHECK_INT(store_dmarc_record(f.st, &base), STORE_FOUND);
+    struct listing l;
+    list(f.st, D0, D0 + 1, &l);
+    CHECK_INT(l.n, NFIELDS + 2);
+    CHECK_STR(list(f.st, D0 + 1, D0 + 1, &l), "+1 192.0.2.10 fail 1,");
+    struct copied c;
+    nth_row(f.st, D0, 0, &c);
+    CHECK_STR(c.row.source_ip, "0ther"); /* sorted by the fields */
+    nth_row(f.st, D0, NFIELDS, &c);      /* the base sorts last */
+    same_row(c.row, base);
+    CHECK_INT(c.count, 2);
+    fixture_close(&f);
+}
+
+static void dmarc_fields_come_back_as_recorded_whatever_they_hold(void)
+{
+    struct fixture f;
+    fixture_open(&f, NULL);
+    struct dmarc_row r = {.day = D0,
+                          .source_ip = "2001:db8::1",
+                          .header_from = "ex\xc3\xa4mple.org",
+                          .envelope_from = "",
+                          .spf_domain = "a|b;c:d\te\nf\\g%00",
+                          .spf_result = "none",
+                          .dkim =
+                              "d=a.example s=b a=rsa-sha256 pass; d=c s=d a=ed25519-sha256 fail",
+                          .policy_published = "reject",
+                          .disposition = NULL,
+                          .dmarc_result = "fail"};
+    CHECK_INT(store_dmarc_record(f.st, &r), STORE_MISSING);
+    struct dmarc_row empty = r;
+    empty.disposition = ""; /* NULL is "" */
+    CHECK_INT(store_dmarc_record(f.st, &empty), STORE_FOUND);
+    struct copied c;
+    nth_row(f.st, D0, 0, &c);
+    same_row(c.row, r);
+    CHECK_INT(c.count, 2);
+    struct dmarc_row ab = r, a_b = r; /* text moved across a boundary is another row */
+    ab.header_from = "ab", ab.envelope_from = "";
+    a_b.header_from = "a", a_b.envelope_from = "b";
+    CHECK_INT(store_dmarc_record(f.st, &ab), STORE_MISSING);
+    CHECK_INT(store_dmarc_record(f.st, &a_b), STORE_MISSING);
+    struct listing l;
+    list(f.st, D0, D0, &l);
+    CHECK_INT(l.n, 3);
+    fixture_close(&f);
+}
+
+static void dmarc_each_gives_the_days_asked_in_order_and_stops_on_request(void)
+{
+    struct fixture f;
+    fixture_open(&f, NULL);
+    struct dmarc_row r[4] = {sample(D0 + 3), sample(D0), sample(D0), sample(D0 + 1)};
+    r[1].source_ip = "198.51.100.7";
+    r[3].dmarc_result = "pass";
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(store_dmarc_record(f.st, &r[i]), STORE_MISSING);
+    struct listing l;
+    CHECK_STR(list(f.st, D0 - 10, D0 + 10, &l),
+              "+0 192.0.2.10 fail 1,+0 198.51.100.7 fail 1,+1 192.0.2.10 pass 1,"
+              "+3 192.0.2.10 fail 1,");
+    CHECK_STR(list(f.st, D0 + 1, D0 + 2, &l), "+1 192.0.2.10 pass 1,");
+    CHECK_STR(list(f.st, D0 + 3, D0 + 3, &l), "+3 192.0.2.10 fail 1,");
+    CHECK_INT(store_dmarc_each(f.st, D0 + 4, D0 + 40, brief, &l), STORE_MISSING);
+    CHECK_INT(store_dmarc_each(f.st, D0 + 1, D0, brief, &l), STORE_MISSING);
+    l = (struct listing){.max = 2};
+    CHECK_INT(store_dmarc_each(f.st, D0, D0 + 3, brief, &l), STORE_FOUND);
+    CHECK_STR(l.text, "+0 192.0.2.10 fail 1,+0 198.51.100.7 fail 1,"); /* stopped */
+    fixture_close(&f);
+}
+
+static void dmarc_expire_drops_the_days_before_the_retention(void)
+{
+    struct fixture f;
+    fixture_open(&f, NULL);
+    int64_t days[] = {D0 - 40, D0 - 40, D0 - 32, D0 - 31, D0};
+    for (size_t i = 0; i < ARRAY_LEN(days); i++) {
+        struct dmarc_row r = sample(days[i]);
+        r.source_ip = i == 1 ? "192.0.2.11" : r.source_ip;
+        CHECK_INT(store_dmarc_record(f.st, &r), STORE_MISSING);
+    }
+    CHECK_INT(STORE_DMARC_RETENTION_DAYS, 31);
+    pass(f.st, "203.0.113.0/24", "a@x", T0); /* greylisting's rows stay */
+    unsigned long removed = 99;
+    CHECK_INT(store_expire(f.st, T0, &removed), STORE_FOUND);
+    CHECK_INT(removed, 3);
+    struct listing l;
+    CHECK_STR(list(f.st, D0 - 100, D0 + 100, &l), "-31 192.0.2.10 fail 1,+0 192.0.2.10 fail 1,");
+    CHECK_INT(store_expire(f.st, T0, &removed), STORE_FOUND);
+    CHECK_INT(removed, 0);
+    CHECK_INT(store_expire(f.st, (D0 + 31) * DAY, &removed), STORE_FOUND); /* a day later */
+    CHECK_INT(removed, 1);
+    CHECK_STR(list(f.st, D0 - 100, D0 + 100, &l), "+0 192.0.2.10 fail 1,");
+    CHECK_INT(rows(f.st, NULL), 1);
+    fixture_close(&f);
+}
+
+/* no_dmarc_row - dmarc_each callback that must not be called */
+static int no_dmarc_row(void *arg, const struct dmarc_row *row, unsigned long count)
+{
+    (void)arg, (void)row, (void)count;
+    CHECK(!"a DMARC row was listed");
+    return 1;
+}
+
+static void dmarc_calls_answer_trylater_when_the_store_cannot(void)
+{
+    struct fixture f;
+    fixture_broken(&f);
+    struct dmarc_row r = sample(D0);
+    unsigned long removed;
+    CHECK_INT(store_dmarc_record(f.st, &r), STORE_TRYLATER);
+    CHECK_INT(store_dmarc_each(f.st, D0 - 100, D0 + 100, no_dmarc_row, NULL), STORE_TRYLATER);
+    CHECK_INT(store_expire(f.st, T0, &removed), STORE_TRYLATER);
+    fixture_close(&f);
+}
+
+static void dmarc_expire_removes_a_big_day_in_batches(void)
+{
+    struct fixture f;
+    fixture_sqlite(&f, NULL);
+    char ip[32];
+    for (int i = 0; i < 1234; i++) {
+        struct dmarc_row r = sample(D0 - 40);
+        snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
+        r.source_ip = ip;
+        CHECK_INT(store_dmarc_record(f.st, &r), STORE_MISSING);
+    }
+    struct dmarc_row today = sample(D0);
+    store_dmarc_record(f.st, &today);
+    unsigned long removed;
+    CHECK_INT(store_expire(f.st, T0, &removed), STORE_FOUND);
+    CHECK_INT(removed, 1234);
+    CHECK_INT(sql_int(f.db, "SELECT count(*) FROM dmarc"), 1);
+    fixture_close(&f);
+}
+
+static void version_1_database_gains_the_dmarc_table_and_keeps_its_rows(void)
+{
+    struct fixture f;
+    fixture_sqlite(&f, NULL);
+    pass(f.st, "192.0.2.0/24", "a@x", T0);
+    store_unref(&f.st);
+    sql(f.db, "DROP TABLE dmarc; PRAGMA user_version = 1"); /* as version 1 made it */
+    reopen(&f);
+    struct dmarc_row r = sample(D0);
+    CHECK_INT(store_dmarc_record(f.st, &r), STORE_MISSING);
+    CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 2);
+    CHECK_INT(sql_int(f.db, "SELECT count FROM dmarc WHERE header_from = 'reject.dmarc.test'"), 1);
+    CHECK_INT(state(f.st, key("192.0.2.0/24", "a@x", "rcpt@example.net"), T0 + 400), GREY_KNOWN);
+    fixture_close(&f);
+}
 
 /* N: backend-neutral, run on SQLite (store_NAME) and on Redis
  * (store_redis_NAME); T: SQLite only (store_NAME). */
@@ -389,14 +665,22 @@ static void schema_is_versioned_and_a_newer_one_is_left_alone(void)
     N(grey_each_matches_any_field_oldest_first_and_stops_on_request) \
     N(net_each_lists_counting_and_allowed_nets)                      \
     N(grey_drop_removes_matching_triplets_and_the_net)               \
-    N(grey_stats_counts_live_expired_and_allowed)
+    N(grey_stats_counts_live_expired_and_allowed)                    \
+    N(dmarc_same_evaluation_twice_is_one_row_counted_twice)          \
+    N(dmarc_rows_that_differ_in_any_field_are_counted_apart)         \
+    N(dmarc_fields_come_back_as_recorded_whatever_they_hold)         \
+    N(dmarc_each_gives_the_days_asked_in_order_and_stops_on_request) \
+    N(dmarc_expire_drops_the_days_before_the_retention)              \
+    N(dmarc_calls_answer_trylater_when_the_store_cannot)
 
-#define STORE_SQLITE_TESTS(T)                       \
-    T(specs_name_a_known_type_and_an_absolute_path) \
-    T(logs_never_show_a_password)                   \
-    T(open_refuses_a_bad_spec_and_keeps_a_good_one) \
-    T(expire_removes_only_expired_rows_in_batches)  \
-    T(schema_is_versioned_and_a_newer_one_is_left_alone)
+#define STORE_SQLITE_TESTS(T)                            \
+    T(specs_name_a_known_type_and_an_absolute_path)      \
+    T(logs_never_show_a_password)                        \
+    T(open_refuses_a_bad_spec_and_keeps_a_good_one)      \
+    T(expire_removes_only_expired_rows_in_batches)       \
+    T(schema_is_versioned_and_a_newer_one_is_left_alone) \
+    T(dmarc_expire_removes_a_big_day_in_batches)         \
+    T(version_1_database_gains_the_dmarc_table_and_keeps_its_rows)
 
 #define STORE_TESTS(X) STORE_NEUTRAL_TESTS(X) STORE_SQLITE_TESTS(X)
 

@@ -17,6 +17,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* no_dmarc_row - dmarc_each callback that must not be called */
+static int no_dmarc_row(void *arg, const struct dmarc_row *row, unsigned long count)
+{
+    (void)arg, (void)row, (void)count;
+    CHECK(!"a DMARC row was listed");
+    return 1;
+}
+
 static void every_op_says_trylater(struct store *st)
 {
     struct grey_answer a = {.state = GREY_KNOWN, .first_seen = 7, .pass_at = 8};
@@ -30,6 +38,9 @@ static void every_op_says_trylater(struct store *st)
     CHECK_INT(store_grey_drop(st, "a@x", &n), STORE_TRYLATER);
     CHECK_INT(store_grey_stats(st, T0, &gs), STORE_TRYLATER);
     CHECK_INT(store_expire(st, T0, &n), STORE_TRYLATER);
+    struct dmarc_row row = {.day = T0 / DAY, .source_ip = "192.0.2.1"};
+    CHECK_INT(store_dmarc_record(st, &row), STORE_TRYLATER);
+    CHECK_INT(store_dmarc_each(st, 0, INT64_MAX, no_dmarc_row, NULL), STORE_TRYLATER);
 }
 
 static void missing_directory_gives_trylater_until_it_exists(void)

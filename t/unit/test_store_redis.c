@@ -264,6 +264,54 @@ static void keys_carry_their_expiry_as_ttl(void)
     server_free(&s);
 }
 
+static void dmarc_day_is_a_hash_of_joined_fields_with_the_retention_as_ttl(void)
+{
+    struct server s;
+    server_start(&s, NULL, NULL);
+    struct store *st = open_spec(s.spec);
+    int64_t today = store_dmarc_day(time(NULL));
+    struct dmarc_row r = {.day = today,
+                          .source_ip = "192.0.2.10",
+                          .header_from = "example.org",
+                          .envelope_from = "",
+                          .spf_domain = "mx.example.org",
+                          .spf_result = "pass",
+                          .dkim = "d=example.org s=sel a=rsa-sha256 pass",
+                          .policy_published = "reject",
+                          .disposition = "none",
+                          .dmarc_result = "pass"};
+    CHECK_INT(store_dmarc_record(st, &r), STORE_MISSING);
+    CHECK_INT(store_dmarc_record(st, &r), STORE_FOUND);
+    char day_key[64];
+    snprintf(day_key, sizeof(day_key), "mxgate:dmarc:%lld", (long long)today);
+    static const char field[] = "192.0.2.10\0example.org\0\0mx.example.org\0pass\0"
+                                "d=example.org s=sel a=rsa-sha256 pass\0reject\0none\0pass";
+    CHECK_INT(command(&s, "HLEN %s", day_key, 0), 1);
+    redisContext *c = redisConnect("127.0.0.1", s.port);
+    redisReply *v = redisCommand(c, "HGET %s %b", day_key, field, sizeof(field) - 1);
+    CHECK(v && v->type == REDIS_REPLY_STRING);
+    CHECK_STR(v->str, "2");
+    freeReplyObject(v);
+    redisFree(c);
+    long long end = (today + STORE_DMARC_RETENTION_DAYS + 1) * DAY - time(NULL);
+    long long ttl = command(&s, "TTL %s", day_key, 0);
+    CHECK(ttl > end - 5 && ttl <= end + 1); /* gone when the retention ends */
+    CHECK(command(&s, "TTL %s", "mxgate:dmarc:days", 0) >= ttl);
+    CHECK_INT(command(&s, "ZCARD %s", "mxgate:dmarc:days", 0), 1);
+    r.day = today - 100; /* long past: kept until housekeeping, at most 10 minutes */
+    CHECK_INT(store_dmarc_record(st, &r), STORE_MISSING);
+    snprintf(day_key, sizeof(day_key), "mxgate:dmarc:%lld", (long long)(today - 100));
+    ttl = command(&s, "TTL %s", day_key, 0);
+    CHECK(ttl > 590 && ttl <= 600);
+    unsigned long removed = 0;
+    CHECK_INT(store_expire(st, time(NULL), &removed), STORE_FOUND);
+    CHECK_INT(removed, 1);
+    CHECK_INT(command(&s, "EXISTS %s", day_key, 0), 0);
+    CHECK_INT(command(&s, "ZCARD %s", "mxgate:dmarc:days", 0), 1);
+    store_unref(&st);
+    server_free(&s);
+}
+
 static void unix_socket_database_and_prefix_are_used(void)
 {
     struct server s;
@@ -301,8 +349,14 @@ static int no_net(void *arg, const struct net_row *row)
     return 1;
 }
 
-/* every_op_says_trylater - each operation answers try-later (expire, which
- * has nothing to do on Redis, answers found) */
+static int no_dmarc_row(void *arg, const struct dmarc_row *row, unsigned long count)
+{
+    (void)arg, (void)row, (void)count;
+    CHECK(!"a DMARC row was listed");
+    return 1;
+}
+
+/* every_op_says_trylater - each operation answers try-later */
 static void every_op_says_trylater(struct store *st)
 {
     struct grey_answer a = {.state = GREY_KNOWN, .first_seen = 7, .pass_at = 8};
@@ -317,7 +371,10 @@ static void every_op_says_trylater(struct store *st)
     CHECK_INT(store_net_allow(st, "192.0.2.0/24", INT64_MAX, true), STORE_TRYLATER);
     CHECK_INT(store_grey_drop(st, "a@x", &n), STORE_TRYLATER);
     CHECK_INT(store_grey_stats(st, T0, &gs), STORE_TRYLATER);
-    CHECK_INT(store_expire(st, T0, &n), STORE_FOUND);
+    CHECK_INT(store_expire(st, T0, &n), STORE_TRYLATER); /* it reads the DMARC days */
+    struct dmarc_row row = {.day = T0 / DAY, .source_ip = "192.0.2.1"};
+    CHECK_INT(store_dmarc_record(st, &row), STORE_TRYLATER);
+    CHECK_INT(store_dmarc_each(st, 0, INT64_MAX, no_dmarc_row, NULL), STORE_TRYLATER);
 }
 
 static void stopped_server_gives_trylater_at_once_until_it_is_back(void)
@@ -646,15 +703,16 @@ static void agrees_with_sqlite_on_random_histories(void)
     server_free(&s);
 }
 
-#define STORE_REDIS_TESTS(T)                                        \
-    T(specs_are_checked_without_io)                                 \
-    T(agrees_with_sqlite_on_random_histories)                       \
-    T(keys_carry_their_expiry_as_ttl)                               \
-    T(unix_socket_database_and_prefix_are_used)                     \
-    T(stopped_server_gives_trylater_at_once_until_it_is_back)       \
-    T(silent_server_gives_trylater_within_the_timeout)              \
-    T(paused_server_gives_trylater_within_the_timeout_and_recovers) \
-    T(wrong_password_gives_trylater_and_logs_why)                   \
+#define STORE_REDIS_TESTS(T)                                          \
+    T(specs_are_checked_without_io)                                   \
+    T(agrees_with_sqlite_on_random_histories)                         \
+    T(keys_carry_their_expiry_as_ttl)                                 \
+    T(dmarc_day_is_a_hash_of_joined_fields_with_the_retention_as_ttl) \
+    T(unix_socket_database_and_prefix_are_used)                       \
+    T(stopped_server_gives_trylater_at_once_until_it_is_back)         \
+    T(silent_server_gives_trylater_within_the_timeout)                \
+    T(paused_server_gives_trylater_within_the_timeout_and_recovers)   \
+    T(wrong_password_gives_trylater_and_logs_why)                     \
     T(full_pool_gives_trylater_within_the_timeout)
 
 TEST_MAIN(STORE_REDIS_TESTS)
