@@ -7,6 +7,7 @@
 #include "decide.h"
 #include "log.h"
 #include "mta.h"
+#include "signer.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -171,6 +172,7 @@ static sfsistat on_eoh(SMFICTX *ctx)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     conn_start_content(c);
+    signer_start(c);
     return (c->proto & SMFIP_NR_EOH) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -181,6 +183,7 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     conn_body(c, chunk, len);
+    signer_body(c, chunk, len);
     return (c->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -213,6 +216,14 @@ static void add_authres(SMFICTX *ctx, struct conn *c)
     insert_header(ctx, c, "Authentication-Results", authres_value(c));
 }
 
+/* add_signatures - prepend our DKIM signatures, if the message is signed */
+static void add_signatures(SMFICTX *ctx, struct conn *c)
+{
+    const char *const *sigs = signer_finish(c);
+    for (; sigs && *sigs; sigs++)
+        insert_header(ctx, c, "DKIM-Signature", *sigs);
+}
+
 /* on_eom - end of message: the rules that need the whole message */
 static sfsistat on_eom(SMFICTX *ctx)
 {
@@ -226,8 +237,10 @@ static sfsistat on_eom(SMFICTX *ctx)
         mta_warn_missing("i", STAGE_EOM);
     conn_start_checks(c, STAGE_EOM);
     struct reply rep = decide(c, STAGE_EOM);
-    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT)
+    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT) {
+        add_signatures(ctx, c);
         add_authres(ctx, c);
+    }
     return answer(ctx, &rep, 0);
 }
 
