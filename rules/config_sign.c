@@ -217,20 +217,20 @@ static int load_table(struct sign_build *b, const config_setting_t *s)
     return 0;
 }
 
-/* load_opendkim - one of the two OpenDKIM imports */
+/* load_opendkim - one of the two OpenDKIM imports: "PATH", "file:PATH" or
+ * (a SigningTable only) "refile:PATH"; relative to the configuration */
 static int load_opendkim(struct sign_build *b, const config_setting_t *s, bool keytable)
 {
     const char *v;
     if (get_string(b->ld, s, &v) < 0)
         return -1;
-    const char *path = strncmp(v, "refile:", 7) == 0 ? v + 7
-                       : strncmp(v, "file:", 5) == 0 ? v + 5
-                                                     : v;
-    if (keytable && path != v && strncmp(v, "file:", 5) != 0)
+    bool refile = strncmp(v, "refile:", 7) == 0;
+    if (keytable && refile)
         return loader_fail(b->ld, s,
                            "opendkim_keytable must be a file (\"PATH\" or \"file:PATH\")");
+    const char *path = refile ? v + 7 : strncmp(v, "file:", 5) == 0 ? v + 5 : v;
     const char *full =
-        arena_printf(b->ld->cfg->arena, "%.*s%s", (int)(path - v), v, key_path(b->ld, path));
+        arena_printf(b->ld->cfg->arena, "%s%s", refile ? "refile:" : "", key_path(b->ld, path));
     return keytable ? sign_opendkim_keytable(b, full) : sign_opendkim_signingtable(b, full);
 }
 
