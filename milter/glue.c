@@ -187,9 +187,12 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     return (c->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* insert_header - prepend one trace header, or warn */
+/* insert_header - prepend one header, or warn. With SMFIP_HDR_LEADSPC the
+ * MTA writes the value right after the colon: the space is ours to send. */
 static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, const char *value)
 {
+    if (value && (c->proto & SMFIP_HDR_LEADSPC))
+        value = arena_printf(c->msg, " %s", value);
     if (value && smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
         log_warn("%s: could not add %s (does the MTA allow adding headers?)",
                  c->queue_id ? c->queue_id : "NOQUEUE", name);

@@ -9,7 +9,6 @@
 #include "sign_table.h"
 #include "util.h"
 
-#include <libmilter/mfapi.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -179,14 +178,12 @@ void signer_body(struct conn *c, const unsigned char *p, size_t n)
             dkim_body_update(s->body[i], p, n);
 }
 
-/* for_mta - a value as the MTA takes it: LF line ends, and the space after
- * the colon only when we negotiated to send it */
+/* for_mta - a value as smfi_insheader takes it: LF line ends, no space
+ * after the colon (the glue adds it when the MTA wants it) */
 static const char *for_mta(const struct conn *c, const char *v)
 {
-    if (!(c->proto & SMFIP_HDR_LEADSPC) && *v == ' ')
-        v++;
-    char *out = arena_strdup(c->msg, v), *o = out;
-    for (const char *p = v; *p; p++)
+    char *out = arena_strdup(c->msg, v + (*v == ' ')), *o = out;
+    for (const char *p = out; *p; p++)
         if (*p != '\r')
             *o++ = *p;
     *o = '\0';

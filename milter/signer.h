@@ -19,8 +19,8 @@ void signer_start(struct conn *c);
 void signer_body(struct conn *c, const unsigned char *p, size_t n);
 
 /* signer_finish - end of message: the DKIM-Signature values to insert (in
- * the message's arena, NULL-terminated, ready for smfi_insheader: folds as
- * LF TAB, the leading space only when SMFIP_HDR_LEADSPC was negotiated), or
+ * the message's arena, NULL-terminated, as smfi_insheader takes them: folds
+ * as LF TAB, no space after the colon), or
  * NULL when the message is not signed. Logs "QUEUEID: signed: d=... s=...
  * a=..." once per message. */
 const char *const *signer_finish(struct conn *c);
