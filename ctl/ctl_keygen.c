@@ -30,9 +30,11 @@ struct keygen {
 /* ctl_keygen_usage - the synopsis */
 void ctl_keygen_usage(FILE *out)
 {
-    fprintf(out, "  keygen [-t rsa|ed25519] [-b BITS] -d DOMAIN -s SELECTOR [-o FILE]\n"
-                 "           write a new DKIM private key (mode 0600; default file\n"
-                 "           DOMAIN.SELECTOR.pem) and print its DNS TXT record\n");
+    fprintf(
+        out,
+        "  keygen [-t rsa|ed25519] [-b BITS] -d DOMAIN -s SELECTOR [-o FILE]\n"
+        "                                         a new DKIM key (mode 0600, default\n"
+        "                                         file DOMAIN.SELECTOR.pem) and its TXT record\n");
 }
 
 /* usage_error - say what is wrong, then the synopsis */
