@@ -237,43 +237,55 @@ static void simple_update(struct dkim_body *b, const unsigned char *p, size_t n)
     b->cr = b->cr || cr;
 }
 
-/* relaxed_content - one octet of content: first the line ends and the white
- * space held back before it */
-static void relaxed_content(struct dkim_body *b, struct out *o, unsigned char ch)
+/* relaxed_content - a run of content octets: first the line ends and the
+ * white space held back before it */
+static void relaxed_content(struct dkim_body *b, struct out *o, const unsigned char *p, size_t n)
 {
-    if (b->crlfs > 0) {
-        out_flush(o);
-        put_crlfs(b);
-    }
+    for (; b->crlfs > 0; b->crlfs--)
+        out_put(o, "\r\n", 2);
     if (b->wsp)
         out_put(o, " ", 1);
-    out_put(o, &ch, 1);
+    out_put(o, p, n);
     b->wsp = false;
     b->content = true;
 }
 
+/* content_run - how many octets from p on stay as they are: no CR, no tab,
+ * and a space only as the single one between two other octets (a run never
+ * starts with one: white space runs are the caller's) */
+static size_t content_run(const unsigned char *p, size_t n)
+{
+    size_t k = 0;
+    for (; k < n && p[k] != '\r' && p[k] != '\t'; k++)
+        if (p[k] == ' ' && (k == 0 || k + 1 == n || is_wsp(p[k + 1]) || p[k + 1] == '\r'))
+            break;
+    return k;
+}
+
 /* relaxed_update - §3.4.4: white space runs become one SP, white space at
- * line ends and empty lines at the end go */
+ * line ends and empty lines at the end go. Runs of content are copied whole. */
 static void relaxed_update(struct dkim_body *b, const unsigned char *p, size_t n)
 {
     struct out o = {.h = &b->h};
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = p[i];
+    for (size_t i = 0; i < n;) {
         if (b->cr) {
             b->cr = false;
-            if (ch == '\n') {
+            if (p[i] == '\n') {
                 b->wsp = false;
                 b->crlfs++;
+                i++;
                 continue;
             }
-            relaxed_content(b, &o, '\r');
+            relaxed_content(b, &o, (const unsigned char *)"\r", 1);
         }
-        if (ch == '\r')
+        size_t k = content_run(p + i, n - i);
+        if (k > 0)
+            relaxed_content(b, &o, p + i, k);
+        else if (p[i] == '\r')
             b->cr = true;
-        else if (is_wsp(ch))
-            b->wsp = true;
         else
-            relaxed_content(b, &o, ch);
+            b->wsp = true;
+        i += k ? k : 1;
     }
     out_flush(&o);
 }
@@ -299,7 +311,7 @@ int dkim_body_final(struct dkim_body *b, unsigned char out[DKIM_HASH_LEN])
             put_crlfs(b);
             dkim_hash_put(&b->h, "\r", 1);
         } else {
-            relaxed_content(b, &o, '\r');
+            relaxed_content(b, &o, (const unsigned char *)"\r", 1);
             out_flush(&o);
         }
     }

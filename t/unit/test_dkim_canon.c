@@ -138,6 +138,8 @@ static void white_space_runs_and_line_ends(void)
     expect_body(DKIM_CANON_RELAXED, "a  \t b\t\r\n \t x \r\n", "a b\r\n x\r\n");
     expect_body(DKIM_CANON_SIMPLE, "a  \t b\t\r\n \t x \r\n", "a  \t b\t\r\n \t x \r\n");
     expect_body(DKIM_CANON_RELAXED, "end\r\n  \r\n\t\r\n", "end\r\n");
+    expect_body(DKIM_CANON_RELAXED, "one two  three \r\n four\tfive six\r\n",
+                "one two three\r\n four five six\r\n");
     expect_body(DKIM_CANON_SIMPLE, "end\r\n  \r\n\t\r\n", "end\r\n  \r\n\t\r\n");
 }
 
