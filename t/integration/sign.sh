@@ -134,6 +134,16 @@ send twofrom "laptop 4 192.0.2.40 40000" alice@example.net
 expect_no_grep 'DKIM-Signature' "$WORK/twofrom.out" "a message with two From headers gets no signature"
 expect_grep 'info: Qtwofrom: not signed: 2 From header fields' "$MXGATE_LOG" "and that is logged at info level"
 
+# sign_by = "sender", loaded by a reload: the envelope sender (sender@example.net)
+# picks the row, whatever the From header says.
+sed -i 's/^  expire = 604800;/  expire = 604800;\n  sign_by = "sender";/' "$WORK/mxgate.conf"
+grep -q 'sign_by = "sender"' "$WORK/mxgate.conf" || fail "the test configuration changed shape"
+mxgate_reload
+wait_for "grep -q 'configuration reloaded' '$MXGATE_LOG'" 10 || fail "the reload did not happen"
+printf 'Date: Sat, 22 Nov 2026 10:04:00 +0000\n' | cat - "$WORK/foreign.msg" > "$WORK/bysender.msg"
+send bysender "laptop 4 192.0.2.40 40000" someone@example.info
+verified bysender 2 "the envelope sender's domain picks the keys with sign_by = sender (after a reload)"
+
 # A tampered message fails: the verifiers do look.
 sed 's/Hello  Bob/Hello Bob!/' "$WORK/net.signed" > "$WORK/tampered.signed"
 ! $DKIMTOOL verify "$WORK/tampered.signed" "$WORK/records" > /dev/null || fail "a tampered body verifies"
