@@ -8,7 +8,8 @@
 # opendkim-testmsg (keys from NSD serving those records on port 53 of a
 # loopback address, in a mount namespace whose resolv.conf names it). An
 # outside client, a domain not in the table and a message with two From
-# headers get no signature.
+# headers get no signature; sign_by = "sender", loaded by a reload, signs by
+# the envelope sender.
 . "$T/lib/common.sh"
 . "$T/lib/mxgate.sh"
 
