@@ -44,4 +44,13 @@ int ctl_greylist(struct ctl *ctl, int argc, char **argv);
 /* ctl_greylist_usage - the greylist synopsis lines, on out. */
 void ctl_greylist_usage(FILE *out);
 
+/* ctl_keygen - "keygen [-t rsa|ed25519] [-b BITS] -d DOMAIN -s SELECTOR [-o
+ * FILE]": a new DKIM private key in FILE (created, never overwritten, mode
+ * 0600, owned by the configured user when run as root) and its DNS TXT
+ * record on stdout. Returns an enum ctl_exit. */
+int ctl_keygen(struct ctl *ctl, int argc, char **argv);
+
+/* ctl_keygen_usage - the keygen synopsis lines, on out. */
+void ctl_keygen_usage(FILE *out);
+
 #endif

@@ -20,6 +20,7 @@ static const struct command {
     void (*usage)(FILE *out);
 } commands[] = {
     {.name = "greylist", .run = ctl_greylist, .usage = ctl_greylist_usage},
+    {.name = "keygen", .run = ctl_keygen, .usage = ctl_keygen_usage},
 };
 
 /* usage - the synopsis and every subcommand's, on out */

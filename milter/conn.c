@@ -63,6 +63,7 @@ void conn_msg_reset(struct conn *c)
     c->body_bytes = 0;
     c->nauthres = c->nauthres_ours = c->authres_ours_cap = 0;
     c->authres_ours = NULL;
+    c->signer = NULL;
     c->budget_ms = c->cfg->dns.budget_ms;
 }
 

@@ -17,6 +17,7 @@
 struct dns_resolver;
 struct dns_query;
 struct dns_result;
+struct signer;
 
 enum slot_state { SLOT_IDLE = 0, SLOT_STARTED, SLOT_DONE };
 
@@ -87,6 +88,7 @@ struct conn {
     unsigned nauthres;      /* Authentication-Results headers seen */
     unsigned *authres_ours; /* 1-based indexes of those claiming our authserv-id */
     unsigned nauthres_ours, authres_ours_cap;
+    struct signer *signer; /* DKIM signing state (signer.c); NULL: not signed */
 
     /* MTA macros: the glue sets a reader; NULL answers NULL */
     const char *(*macro)(void *ctx, const char *name);

@@ -7,6 +7,7 @@
 #include "decide.h"
 #include "log.h"
 #include "mta.h"
+#include "signer.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -172,6 +173,7 @@ static sfsistat on_eoh(SMFICTX *ctx)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     conn_start_content(c);
+    signer_start(c);
     return (c->proto & SMFIP_NR_EOH) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -182,18 +184,17 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     conn_body(c, chunk, len);
+    signer_body(c, chunk, len);
     return (c->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* insert_header - prepend one trace header, or warn. With SMFIP_HDR_LEADSPC
- * the MTA takes the value as is, so the space after the colon is ours to add. */
+/* insert_header - prepend one header, or warn. With SMFIP_HDR_LEADSPC the
+ * MTA writes the value right after the colon: the space is ours to send. */
 static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, const char *value)
 {
-    if (value == NULL)
-        return;
-    if (c->proto & SMFIP_HDR_LEADSPC)
+    if (value && (c->proto & SMFIP_HDR_LEADSPC))
         value = arena_printf(c->msg, " %s", value);
-    if (smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
+    if (value && smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
         log_warn("%s: could not add %s (does the MTA allow adding headers?)",
                  c->queue_id ? c->queue_id : "NOQUEUE", name);
 }
@@ -219,6 +220,14 @@ static void add_authres(SMFICTX *ctx, struct conn *c)
     insert_header(ctx, c, "Authentication-Results", authres_value(c));
 }
 
+/* add_signatures - prepend our DKIM signatures, if the message is signed */
+static void add_signatures(SMFICTX *ctx, struct conn *c)
+{
+    const char *const *sigs = signer_finish(c);
+    for (; sigs && *sigs; sigs++)
+        insert_header(ctx, c, "DKIM-Signature", *sigs);
+}
+
 /* on_eom - end of message: the rules that need the whole message */
 static sfsistat on_eom(SMFICTX *ctx)
 {
@@ -235,8 +244,10 @@ static sfsistat on_eom(SMFICTX *ctx)
     if (rep.kind == ACTION_QUARANTINE && smfi_quarantine(ctx, (char *)rep.text) != MI_SUCCESS)
         log_warn("%s: could not quarantine (does the MTA allow it?)",
                  c->queue_id ? c->queue_id : "NOQUEUE");
-    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT || rep.kind == ACTION_QUARANTINE)
+    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT || rep.kind == ACTION_QUARANTINE) {
+        add_signatures(ctx, c);
         add_authres(ctx, c);
+    }
     return answer(ctx, &rep, 0);
 }
 

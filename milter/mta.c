@@ -36,10 +36,11 @@ static struct {
 };
 
 /* needs_content - whether any used check reads headers or body, or we
- * remove forged Authentication-Results headers (which needs the headers) */
+ * remove forged Authentication-Results headers (which needs the headers),
+ * or sign */
 static bool needs_content(const struct config *cfg)
 {
-    if (cfg->authserv_id)
+    if (cfg->authserv_id || cfg->sign)
         return true;
     for (int id = 0; id < CHECK_COUNT; id++)
         if ((cfg->rules.used_checks & (1u << id)) && check_table[id]->stage >= STAGE_EOH)
@@ -47,9 +48,11 @@ static bool needs_content(const struct config *cfg)
     return false;
 }
 
-/* needs_body - whether any used check reads the body */
+/* needs_body - whether any used check reads the body, or we sign */
 static bool needs_body(const struct config *cfg)
 {
+    if (cfg->sign) /* DKIM signing hashes the body */
+        return true;
     for (int id = 0; id < CHECK_COUNT; id++)
         if ((cfg->rules.used_checks & (1u << id)) && check_table[id]->body)
             return true;

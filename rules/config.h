@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct sign_config;
 struct store;
 
 #define CONFIG_DEFAULT_PATH "/etc/mxgate/mxgate.conf"
@@ -63,6 +64,7 @@ struct config {
     struct lists lists;
     bool delay_reject; /* deliver rejections at RCPT (default), as Postfix does */
     const void *check_settings[CHECK_COUNT];
+    const struct sign_config *sign; /* DKIM signing (sign_table.h); NULL: none */
     struct ruleset rules;
 };
 

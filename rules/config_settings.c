@@ -2,6 +2,7 @@
  * its check, one row each (defaults are in config.c) */
 #include "arena.h"
 #include "config_load.h"
+#include "config_sign.h"
 #include "log.h"
 #include "sockspec.h"
 #include "store.h"
@@ -404,6 +405,7 @@ static const struct setting root_settings[] = {
     {.name = "store", .load = load_store},
     {.name = "checks", .load = load_checks},
     {.name = "rules", .load = note_rules},
+    {.name = "sign", .load = config_load_sign},
 };
 
 /* default_trusted - loopback is trusted unless trusted.networks says otherwise */

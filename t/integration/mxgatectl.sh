@@ -315,6 +315,9 @@ commands:
   greylist expire                        remove expired entries now
   WHAT: an IP address (its greylist network), a network, a sender or
         recipient address, <> (the null sender) or spf:DOMAIN
+  keygen [-t rsa|ed25519] [-b BITS] -d DOMAIN -s SELECTOR [-o FILE]
+                                         a new DKIM key (mode 0600, default
+                                         file DOMAIN.SELECTOR.pem) and its TXT record
 E
 ctl version -V
 expect_grep '^mxgatectl [0-9]+\.[0-9]+\.[0-9]+$' "$WORK/version.raw" "-V prints the version"

@@ -14,7 +14,8 @@
 #     user switch) serving each ZONE from ZONEDIR/ZONE.zone (or "ZONE=FILE" for
 #     another file name in ZONEDIR). Listens on UDP and TCP at a random
 #     127.53.X.1 and port 5300-9299, retrying elsewhere if the address is
-#     taken, and waits until NSD answers nsd-control. Exports NSD_ADDR,
+#     taken, and waits until NSD answers nsd-control. NSD_FIXED_PORT=53
+#     listens on that port instead (for tools that only use resolv.conf). Exports NSD_ADDR,
 #     NSD_PORT, NSD_CONF, NSD_PID. Returns 1 with a message on stderr if NSD
 #     is missing or will not start: a missing NSD is a failure, not a skip.
 # nsd_count NAME
@@ -99,7 +100,7 @@ nsd_start() {
     local attempt
     for attempt in 1 2 3 4 5 6 7 8; do
         NSD_ADDR="127.53.$((RANDOM % 250 + 1)).1"
-        NSD_PORT=$((5300 + RANDOM % 4000))
+        NSD_PORT=${NSD_FIXED_PORT:-$((5300 + RANDOM % 4000))}
         NSD_CONF="$work/nsd.conf"
         nsd__config "$work" "$zonedir" "$NSD_ADDR" "$NSD_PORT" "$@"
         : >"$work/nsd.log"

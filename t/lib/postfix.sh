@@ -9,7 +9,8 @@
 #       127.0.0.1, and its own DNS use is switched off: no lookup leaves the
 #       machine. Messages that reach the sink are files in $PF_SINK.
 #       Stopped at exit. A second instance: set PF_ADDR, PF_DIR and PF_SINK
-#       to other values and call postfix_start again.
+#       to other values and call postfix_start again. PF_MAIN_EXTRA: more
+#       main.cf lines (e.g. SMTP AUTH settings).
 #   postfix_stop - stop the instance in $PF_DIR
 
 PF_ADDR=127.0.0.88
@@ -49,6 +50,7 @@ non_smtpd_milters = $1
 milter_protocol = 6
 milter_default_action = tempfail
 milter_command_timeout = 30s
+${PF_MAIN_EXTRA:-}
 CF
 }
 
