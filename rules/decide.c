@@ -1,6 +1,8 @@
 /* decide.c - apply the rules at a stage, log the decision, build the reply */
 #include "decide.h"
 
+#include "facts.h"
+
 #include "arena.h"
 #include "greylist.h"
 #include "log.h"
@@ -28,30 +30,10 @@ static unsigned words_of(void *arg, int check_id)
     return conn_check_words(((struct eval *)arg)->c, check_id);
 }
 
-/* domain_of - what follows the last '@' of an address, or NULL */
-static const char *domain_of(const char *addr)
+/* fact_of - a fact's i-th value for the rules */
+static const char *fact_of(void *arg, enum fact f, unsigned i)
 {
-    const char *at = addr ? strrchr(addr, '@') : NULL;
-    return at ? at + 1 : NULL;
-}
-
-/* fact_of - an envelope fact for the rules */
-static const char *fact_of(void *arg, enum fact f)
-{
-    const struct conn *c = ((struct eval *)arg)->c;
-    switch (f) {
-    case FACT_RCPT:
-        return c->rcpt;
-    case FACT_SENDER:
-        return c->sender;
-    case FACT_RCPT_DOMAIN:
-        return domain_of(c->rcpt);
-    case FACT_SENDER_DOMAIN:
-        return domain_of(c->sender);
-    case FACT_NONE:
-        break;
-    }
-    return NULL;
+    return fact_value(((struct eval *)arg)->c, f, i);
 }
 
 /* rule_checks - "iprev:fail,spf:pass" for the checks a rule names that ran */

@@ -25,11 +25,17 @@ static const struct {
     const char *name;
     enum fact fact;
     enum stage stage;
+    const char *check; /* the check whose work the fact needs, or NULL */
 } facts[] = {
-    {"rcpt", FACT_RCPT, STAGE_RCPT},
-    {"sender", FACT_SENDER, STAGE_MAIL},
-    {"rcpt_domain", FACT_RCPT_DOMAIN, STAGE_RCPT},
-    {"sender_domain", FACT_SENDER_DOMAIN, STAGE_MAIL},
+    {"rcpt", FACT_RCPT, STAGE_RCPT, NULL},
+    {"sender", FACT_SENDER, STAGE_MAIL, NULL},
+    {"rcpt_domain", FACT_RCPT_DOMAIN, STAGE_RCPT, NULL},
+    {"sender_domain", FACT_SENDER_DOMAIN, STAGE_MAIL, NULL},
+    {"client_addr", FACT_CLIENT_ADDR, STAGE_CONNECT, NULL},
+    {"client_name", FACT_CLIENT_NAME, STAGE_CONNECT, NULL},
+    {"from_domain", FACT_FROM_DOMAIN, STAGE_EOM, "dmarc"},
+    {"dkim_domain", FACT_DKIM_DOMAIN, STAGE_EOM, "dkim"},
+    {"list_id", FACT_LIST_ID, STAGE_EOH, NULL},
 };
 
 struct parser {
@@ -133,6 +139,8 @@ static struct expr *fact_in(struct parser *ps, size_t f)
     struct expr *e = node(ps, OP_FACT_IN, NULL, NULL);
     e->fact = facts[f].fact;
     need_stage(ps, facts[f].stage);
+    if (facts[f].check)
+        ps->checks |= 1u << check_find(facts[f].check);
     next(ps);
     bool negate = accept_tok(ps, "not");
     if (!accept_tok(ps, "in"))
@@ -235,7 +243,13 @@ bool expr_eval(const struct expr *e, const struct expr_env *env)
     case OP_IS:
         return (e->words & env->words(env->arg, e->check)) != 0;
     case OP_FACT_IN:
-        return list_match(e->list, env->fact(env->arg, e->fact));
+        for (unsigned i = 0;; i++) {
+            const char *v = env->fact(env->arg, e->fact, i);
+            if (v == NULL)
+                return false;
+            if (list_match(e->list, v))
+                return true;
+        }
     case OP_NONE:
         break;
     }

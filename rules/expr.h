@@ -7,7 +7,8 @@
  *           | FACT ["not"] "in" LIST
  *
  * CHECK is a registered check and WORD one of its result words; FACT is an
- * envelope fact (rcpt, sender, rcpt_domain, sender_domain) and LIST a configured list name;
+ * fact (rcpt, sender, rcpt_domain, sender_domain, client_addr, client_name,
+ * from_domain, dkim_domain, list_id) and LIST a configured list name;
  * anything else is an error at load time. */
 #ifndef MXGATE_EXPR_H
 #define MXGATE_EXPR_H
@@ -22,13 +23,24 @@ struct expr;
 struct lists;
 
 /* Envelope facts a condition can test against a list. */
-enum fact { FACT_NONE = 0, FACT_RCPT, FACT_SENDER, FACT_RCPT_DOMAIN, FACT_SENDER_DOMAIN };
+enum fact {
+    FACT_NONE = 0,
+    FACT_RCPT,
+    FACT_SENDER,
+    FACT_RCPT_DOMAIN,
+    FACT_SENDER_DOMAIN,
+    FACT_CLIENT_ADDR,
+    FACT_CLIENT_NAME,
+    FACT_FROM_DOMAIN, /* the From header's domain (read by the dmarc check) */
+    FACT_DKIM_DOMAIN, /* each passing DKIM signature's d= (several values) */
+    FACT_LIST_ID,     /* the List-Id header's identifier (RFC 2919) */
+};
 
 /* What evaluation asks: a check's result word (0 = no opinion), started and
  * waited for on demand, and an envelope fact (NULL when unknown). */
 struct expr_env {
-    unsigned (*words)(void *arg, int check_id); /* bit per word the check answered */
-    const char *(*fact)(void *arg, enum fact f);
+    unsigned (*words)(void *arg, int check_id);              /* bit per word the check answered */
+    const char *(*fact)(void *arg, enum fact f, unsigned i); /* i-th value, or NULL */
     void *arg;
 };
 

@@ -23,10 +23,10 @@ static unsigned fixed_word(void *arg, int id)
 }
 
 /* fixed_fact - the recipient is rcpt_value, other facts unknown */
-static const char *fixed_fact(void *arg, enum fact f)
+static const char *fixed_fact(void *arg, enum fact f, unsigned i)
 {
     (void)arg;
-    return f == FACT_RCPT ? rcpt_value : NULL;
+    return f == FACT_RCPT && i == 0 ? rcpt_value : NULL;
 }
 
 static const struct expr_env fixed_env = {.words = fixed_word, .fact = fixed_fact};
