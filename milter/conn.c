@@ -2,6 +2,7 @@
 #include "conn.h"
 
 #include "arena.h"
+#include "authres.h"
 #include "dns.h"
 #include "util.h"
 
@@ -103,9 +104,23 @@ static char *crlf_value(struct arena *msg, const char *value, bool leadspc, size
     return out;
 }
 
+/* note_authres - count an Authentication-Results header; remember the
+ * index of one that claims our authserv-id (forged: the glue removes it) */
+static void note_authres(struct conn *c, const char *value)
+{
+    c->nauthres++;
+    if (c->cfg->authserv_id == NULL || !authres_claims(value, strlen(value), c->cfg->authserv_id))
+        return;
+    c->authres_ours = arena_grow(c->msg, c->authres_ours, c->nauthres_ours, &c->authres_ours_cap,
+                                 sizeof(*c->authres_ours), 4);
+    c->authres_ours[c->nauthres_ours++] = c->nauthres;
+}
+
 /* conn_add_header - append to the message's headers, within the bounds */
 void conn_add_header(struct conn *c, const char *name, const char *value, bool leadspc)
 {
+    if (strcasecmp(name, "Authentication-Results") == 0)
+        note_authres(c, value); /* counted even beyond the bounds */
     size_t size = strlen(name) + strlen(value) + 3;
     if (c->nhdrs >= CONN_MAX_HEADERS || c->hdr_bytes + size > CONN_MAX_HEADER_BYTES) {
         c->hdrs_overflow = true;
@@ -116,17 +131,6 @@ void conn_add_header(struct conn *c, const char *name, const char *value, bool l
     h->name = arena_strdup(c->msg, name);
     h->value = crlf_value(c->msg, value, leadspc, &h->vlen);
     c->hdr_bytes += size;
-}
-
-/* conn_note_authres - count it; remember the index of a forged one */
-void conn_note_authres(struct conn *c, bool ours)
-{
-    c->nauthres++;
-    if (!ours)
-        return;
-    c->authres_ours = arena_grow(c->msg, c->authres_ours, c->nauthres_ours, &c->authres_ours_cap,
-                                 sizeof(*c->authres_ours), 4);
-    c->authres_ours[c->nauthres_ours++] = c->nauthres;
 }
 
 /* conn_header - find a header by name and occurrence */
@@ -242,6 +246,27 @@ unsigned conn_check_words(struct conn *c, int id)
 const struct check_result *conn_check_result(const struct conn *c, int id)
 {
     return c->slots[id].state == SLOT_DONE ? &c->slots[id].result : NULL;
+}
+
+/* release_query - arena destructor of a query from conn_dns_submit */
+static void release_query(void *q)
+{
+    struct dns_query *query = q;
+    dns_release(&query);
+}
+
+/* conn_dns_submit - a query tied to an arena's lifetime */
+struct dns_query *conn_dns_submit(struct conn *c, struct arena *arena, const char *name, int type)
+{
+    struct dns_query *q = dns_submit(c->dns, name, (enum dns_type)type);
+    arena_on_release(arena, release_query, q);
+    return q;
+}
+
+/* conn_queue_id - for log lines */
+const char *conn_queue_id(const struct conn *c)
+{
+    return c->queue_id && *c->queue_id ? c->queue_id : "NOQUEUE";
 }
 
 /* conn_dns_wait - budgeted wait */

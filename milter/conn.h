@@ -115,12 +115,10 @@ void conn_set_rcpt(struct conn *c, const char *addr);
 void conn_add_rcpt(struct conn *c);
 
 /* conn_add_header - keep one header (name and value copied into msg); value
- * as libmilter gives it; leadspc: the MTA kept the space after the colon. */
+ * as libmilter gives it; leadspc: the MTA kept the space after the colon.
+ * An Authentication-Results header that claims our authserv-id is noted in
+ * authres_ours (counted even beyond the bounds). */
 void conn_add_header(struct conn *c, const char *name, const char *value, bool leadspc);
-
-/* conn_note_authres - an Authentication-Results header arrived (counted even
- * beyond the header bounds); ours: it claims our authserv-id. */
-void conn_note_authres(struct conn *c, bool ours);
 
 /* conn_header - the n-th (0-based) header named name (case-insensitive), or
  * NULL; *count, if not NULL, gets how many there are. */
@@ -158,6 +156,14 @@ unsigned conn_check_words(struct conn *c, int id);
 
 /* conn_check_result - the result of check id if it has finished, else NULL. */
 const struct check_result *conn_check_result(const struct conn *c, int id);
+
+/* conn_dns_submit - dns_submit(name, type) whose handle lives until arena
+ * (the connection's or the message's) is reset or destroyed: the caller
+ * never releases it. */
+struct dns_query *conn_dns_submit(struct conn *c, struct arena *arena, const char *name, int type);
+
+/* conn_queue_id - the MTA's queue id for logs, or "NOQUEUE" before there is one. */
+const char *conn_queue_id(const struct conn *c);
 
 /* conn_dns_wait - wait for q within what is left of the transaction's DNS
  * budget, and charge the time waited to it. For checks. */

@@ -12,7 +12,6 @@
 
 #include <stdatomic.h>
 #include <string.h>
-#include <strings.h>
 
 static struct dns_resolver *glue_dns;
 static atomic_ulong conn_seq;
@@ -160,9 +159,6 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
     if (value == NULL)
         value = "";
     conn_add_header(c, name, value, (c->proto & SMFIP_HDR_LEADSPC) != 0);
-    if (strcasecmp(name, "Authentication-Results") == 0)
-        conn_note_authres(c, c->cfg->authserv_id &&
-                                 authres_claims(value, strlen(value), c->cfg->authserv_id));
     return (c->proto & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -195,8 +191,8 @@ static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, 
     if (value && (c->proto & SMFIP_HDR_LEADSPC))
         value = arena_printf(c->msg, " %s", value);
     if (value && smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
-        log_warn("%s: could not add %s (does the MTA allow adding headers?)",
-                 c->queue_id ? c->queue_id : "NOQUEUE", name);
+        log_warn("%s: could not add %s (does the MTA allow adding headers?)", conn_queue_id(c),
+                 name);
 }
 
 /* remove_forged_authres - delete every incoming Authentication-Results
@@ -208,7 +204,7 @@ static void remove_forged_authres(SMFICTX *ctx, const struct conn *c)
         if (smfi_chgheader(ctx, "Authentication-Results", (int)c->authres_ours[i], NULL) !=
             MI_SUCCESS)
             log_warn("%s: could not remove a forged Authentication-Results header",
-                     c->queue_id ? c->queue_id : "NOQUEUE");
+                     conn_queue_id(c));
 }
 
 /* add_authres - remove forged Authentication-Results, prepend Received-SPF,
@@ -242,8 +238,7 @@ static sfsistat on_eom(SMFICTX *ctx)
     conn_start_checks(c, STAGE_EOM);
     struct reply rep = decide(c, STAGE_EOM);
     if (rep.kind == ACTION_QUARANTINE && smfi_quarantine(ctx, (char *)rep.text) != MI_SUCCESS)
-        log_warn("%s: could not quarantine (does the MTA allow it?)",
-                 c->queue_id ? c->queue_id : "NOQUEUE");
+        log_warn("%s: could not quarantine (does the MTA allow it?)", conn_queue_id(c));
     if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT || rep.kind == ACTION_QUARANTINE) {
         add_signatures(ctx, c);
         add_authres(ctx, c);

@@ -20,12 +20,6 @@ struct signer {
     struct dkim_body *body[2]; /* by enum dkim_canon; NULL if no key uses it */
 };
 
-/* qid - the queue id for log lines */
-static const char *qid(const struct conn *c)
-{
-    return c->queue_id ? c->queue_id : "NOQUEUE";
-}
-
 /* client_is_ours - SMTP AUTH, a trusted network, or no IP client at all */
 static bool client_is_ours(const struct conn *c)
 {
@@ -114,17 +108,17 @@ static int identity(struct conn *c, const char **address, const char **domain)
             *domain = *address + (at - c->sender) + 1;
             return 0;
         }
-        log_debug("%s: not signed: the envelope sender <%s> has no domain", qid(c),
+        log_debug("%s: not signed: the envelope sender <%s> has no domain", conn_queue_id(c),
                   c->sender ? c->sender : "");
         return -1;
     }
     const struct msg_header *from = conn_header(c, "From", 0, &count);
     if (count > 1) {
-        log_info("%s: not signed: %u From header fields", qid(c), count);
+        log_info("%s: not signed: %u From header fields", conn_queue_id(c), count);
         return -1;
     }
     if (from == NULL || signer_from_domain(c->msg, from->value, address, domain) < 0) {
-        log_debug("%s: not signed: no From address with a domain", qid(c));
+        log_debug("%s: not signed: no From address with a domain", conn_queue_id(c));
         return -1;
     }
     return 0;
@@ -144,14 +138,14 @@ void signer_start(struct conn *c)
     if (c->cfg->sign == NULL || !client_is_ours(c))
         return;
     if (c->hdrs_overflow) {
-        log_warn("%s: not signed: the header is too large to be kept", qid(c));
+        log_warn("%s: not signed: the header is too large to be kept", conn_queue_id(c));
         return;
     }
     if (identity(c, &address, &domain) < 0)
         return;
     const struct sign_rule *rule = sign_table_match(c->cfg->sign, address, domain, c->auth_user);
     if (rule == NULL) {
-        log_debug("%s: not signed: %s is not in the signing table", qid(c), address);
+        log_debug("%s: not signed: %s is not in the signing table", conn_queue_id(c), address);
         return;
     }
     struct signer *s = arena_alloc(c->msg, sizeof(*s));
@@ -161,7 +155,7 @@ void signer_start(struct conn *c)
         if (s->body[canon])
             continue;
         if ((s->body[canon] = dkim_body_new(canon)) == NULL) {
-            log_err("%s: not signed: OpenSSL cannot hash", qid(c));
+            log_err("%s: not signed: OpenSSL cannot hash", conn_queue_id(c));
             return;
         }
         arena_on_release(c->msg, free_body, s->body[canon]);
@@ -206,7 +200,7 @@ static void sign_one(struct conn *c, const struct dkim_key *k, const unsigned ch
                               .noversign = sc->noversign};
     const char *v = dkim_sign(c->msg, &r, err, sizeof(err));
     if (v == NULL) {
-        log_err("%s: not signed with key %s: %s", qid(c), k->name, err);
+        log_err("%s: not signed with key %s: %s", conn_queue_id(c), k->name, err);
         return;
     }
     out[(*n)++] = for_mta(c, v);
@@ -227,13 +221,13 @@ const char *const *signer_finish(struct conn *c)
     c->signer = NULL;
     for (int i = 0; i < 2; i++)
         if (s->body[i] && dkim_body_final(s->body[i], bh[i]) < 0) {
-            log_err("%s: not signed: OpenSSL cannot hash the body", qid(c));
+            log_err("%s: not signed: OpenSSL cannot hash the body", conn_queue_id(c));
             return NULL;
         }
     const char **out = arena_alloc(c->msg, (s->rule->nkeys + 1) * sizeof(*out));
     for (size_t i = 0; i < s->rule->nkeys; i++)
         sign_one(c, s->rule->keys[i], bh[s->rule->keys[i]->bcanon], out, &n, logs);
     if (n)
-        log_info("%s: signed: %s", qid(c), logs);
+        log_info("%s: signed: %s", conn_queue_id(c), logs);
     return out;
 }

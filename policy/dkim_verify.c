@@ -124,13 +124,6 @@ static void free_dkim(void *dkim)
     dkim_free(dkim);
 }
 
-/* release_query - arena destructor of a key lookup */
-static void release_query(void *q)
-{
-    struct dns_query *query = q;
-    dns_release(&query);
-}
-
 /* add_cands - parse the DKIM-Signature headers (the first max_signatures)
  * and start the key lookups of the usable ones */
 static void add_cands(struct dkim_job *job)
@@ -148,8 +141,7 @@ static void add_cands(struct dkim_job *job)
         if (!k->parsed)
             continue;
         char *name = arena_printf(job->arena, "%s._domainkey.%s", k->hdr.s, k->hdr.d);
-        k->query = dns_submit(job->c->dns, name, DNS_T_TXT);
-        arena_on_release(job->arena, release_query, k->query);
+        k->query = conn_dns_submit(job->c, job->arena, name, DNS_T_TXT);
     }
 }
 

@@ -9,19 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* release_query - arena destructor of a lookup */
-static void release_query(void *q)
-{
-    struct dns_query *query = q;
-    dns_release(&query);
-}
-
 /* submit - the TXT lookup of _dmarc.NAME */
 static void submit(struct conn *c, struct arena *arena, struct dmarc_lookup *l, size_t i)
 {
     const char *name = arena_printf(arena, "_dmarc.%s", l->names[i]);
-    l->queries[i] = dns_submit(c->dns, name, DNS_T_TXT);
-    arena_on_release(arena, release_query, l->queries[i]);
+    l->queries[i] = conn_dns_submit(c, arena, name, DNS_T_TXT);
 }
 
 /* dmarc_lookup_start - the names and their lookups */

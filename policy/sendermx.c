@@ -30,14 +30,6 @@ struct sendermx_state {
     struct dns_query *q[Q_COUNT];
 };
 
-/* release_queries - arena destructor for the pending queries */
-static void release_queries(void *arg)
-{
-    struct sendermx_state *st = arg;
-    for (int i = 0; i < Q_COUNT; i++)
-        dns_release(&st->q[i]);
-}
-
 /* domain_of - the sender's domain, or NULL with why */
 static const char *domain_of(const struct conn *c, const char **why)
 {
@@ -68,8 +60,7 @@ static void sendermx_start(struct conn *c, const void *settings, struct arena *a
         return;
     st->domain = arena_strdup(arena, st->domain);
     for (int i = 0; i < Q_COUNT; i++)
-        st->q[i] = dns_submit(c->dns, st->domain, types[i]);
-    arena_on_release(arena, release_queries, st);
+        st->q[i] = conn_dns_submit(c, arena, st->domain, types[i]);
 }
 
 /* cname_of - what a CNAME answer says about a target */

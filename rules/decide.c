@@ -51,12 +51,6 @@ static void rule_checks(const struct conn *c, const struct rule *r, char *buf, s
         snprintf(buf, len, "-");
 }
 
-/* queue_id - the MTA's queue id, or NOQUEUE as Postfix logs it */
-static const char *queue_id(const struct conn *c)
-{
-    return c->queue_id && *c->queue_id ? c->queue_id : "NOQUEUE";
-}
-
 /* log_decision - "QID: reject: RCPT from name[addr]: 550 5.7.1 text; from=<> to=<> ..." */
 static void log_decision(const struct conn *c, enum stage stage, const struct rule *r,
                          const char *what, const char *reply)
@@ -64,7 +58,7 @@ static void log_decision(const struct conn *c, enum stage stage, const struct ru
     char checks[256];
     rule_checks(c, r, checks, sizeof(checks));
     log_info("%s: %s: %s from %s[%s]: %s; from=<%s> to=<%s> helo=<%s> check=%s rule=%d (%s)",
-             queue_id(c), what, stage_names[stage], c->client_name, c->client_addr, reply,
+             conn_queue_id(c), what, stage_names[stage], c->client_name, c->client_addr, reply,
              c->sender ? c->sender : "", c->rcpt ? c->rcpt : "", c->helo ? c->helo : "", checks,
              r->index, r->origin);
 }
@@ -108,7 +102,7 @@ static const char *placeholder(void *arg, const char *name)
     if (strcmp(name, "rcpt") == 0)
         return c->rcpt;
     if (strcmp(name, "queue_id") == 0)
-        return queue_id(c);
+        return conn_queue_id(c);
     if (strcmp(name, "retry_in") == 0)
         return arena_printf(c->msg, "%lld", (long long)c->grey_retry_in);
     if (strcmp(name, "from_domain") == 0)
