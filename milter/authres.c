@@ -60,19 +60,19 @@ static void spf_clause(const struct conn *c, char *buf, size_t len)
 }
 
 /* dkim_clause - "dkim=RESULT (REASON) header.d=D header.s=S header.a=A
- * header.b=B" for one signature */
+ * header.b=B" for one signature; the reason is our own text (the check's,
+ * or libopendkim's fixed error strings), never the message's */
 static const char *dkim_clause(struct conn *c, const struct dkim_sig *s)
 {
-    char reason[200], d[256], sel[256], a[64], b[64];
-    clean(s->reason, reason, sizeof(reason));
+    char d[256], sel[256], a[64], b[64];
     clean(s->domain, d, sizeof(d));
     clean(s->selector, sel, sizeof(sel));
     clean(s->algorithm, a, sizeof(a));
     clean(s->b, b, sizeof(b));
-    return arena_printf(c->msg, "dkim=%s%s%s%s%s%s%s%s%s%s%s", dkim_word_rfc(s->word),
+    return arena_printf(c->msg, "dkim=%s%s%s%s%s%s%s%s%s%s%s%s", dkim_word_rfc(s->word),
                         s->reason ? " (" : "", s->reason ? s->reason : "", s->reason ? ")" : "",
                         d[0] ? " header.d=" : "", d, sel[0] ? " header.s=" : "", sel,
-                        a[0] ? " header.a=" : "", a, b[0] ? " header.b=" : "");
+                        a[0] ? " header.a=" : "", a, b[0] ? " header.b=" : "", b);
 }
 
 /* append - clause to the list being built, "; "-separated */
@@ -94,11 +94,8 @@ static const char *dkim_clauses(struct conn *c, const char *list)
     const struct dkim_sig *sigs = dkim_sigs(c, &n);
     if (n == 0)
         return append(c, list, "dkim=none");
-    for (size_t i = 0; i < n; i++) {
-        char b[64];
-        clean(sigs[i].b, b, sizeof(b));
-        list = append(c, list, arena_printf(c->msg, "%s%s", dkim_clause(c, &sigs[i]), b));
-    }
+    for (size_t i = 0; i < n; i++)
+        list = append(c, list, dkim_clause(c, &sigs[i]));
     return list;
 }
 

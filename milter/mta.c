@@ -76,10 +76,8 @@ sfsistat mta_negotiate(SMFICTX *ctx, struct conn *c, unsigned long f0, unsigned 
         want |= EARLY_NR;
     if (!needs_content(c->cfg))
         want |= CONTENT_STEPS;
-    else if (!needs_body(c->cfg))
-        want |= SMFIP_NOBODY | SMFIP_HDR_LEADSPC;
     else
-        want |= SMFIP_HDR_LEADSPC;
+        want |= SMFIP_HDR_LEADSPC | (needs_body(c->cfg) ? 0 : SMFIP_NOBODY);
     *pf0 = OUR_ACTIONS & f0;
     *pf1 = want & f1;
     c->proto = *pf1;

@@ -85,7 +85,7 @@ static int rank(enum dkim_word w)
 static struct check_result dkim_finish(struct conn *c, const void *settings, void *state)
 {
     struct dkim_job *job = state;
-    (void)c, (void)settings;
+    (void)settings;
     if (!c->content)
         return (struct check_result){.word = DKIM_W_NONE, .reason = "no message content"};
     dkim_job_finish(job);

@@ -3,6 +3,7 @@
 
 #include "arena.h"
 #include "dkim.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -37,10 +38,7 @@ static const char *list_id(struct conn *c)
         p++;
     while (e > p && strchr(" \t\r\n", e[-1]))
         e--;
-    char *id = arena_strndup(c->msg, p, (size_t)(e - p));
-    for (char *q = id; *q; q++)
-        *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
-    return id;
+    return str_lower(arena_strndup(c->msg, p, (size_t)(e - p)));
 }
 
 /* single - a fact with one value */
