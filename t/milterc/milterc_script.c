@@ -327,6 +327,10 @@ static int parse_bodyraw(struct parser *p, char *rest, struct script_step *st)
     char *w = next_word(&rest);
     if (w == NULL || next_word(&rest) != NULL)
         return perr(p, "want \"bodyraw N CHAR\"");
+    if (strcmp(w, "NUL") == 0) { /* the one byte no escape can write */
+        st->ch = 0;
+        return 0;
+    }
     char *c = unescape(p, w);
     if (c == NULL)
         return -1;

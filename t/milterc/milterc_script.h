@@ -26,7 +26,8 @@
  *   body TEXT                   append TEXT and CRLF to the body; TEXT starts
  *                               after the one space that follows "body" and may
  *                               be empty
- *   bodyraw N CHAR              append N copies of the byte CHAR (no CRLF)
+ *   bodyraw N CHAR              append N copies of the byte CHAR (no CRLF);
+ *                               CHAR "NUL" is the byte 0
  *   eom                         send what is left of the body, then end of message
  *   abort                       SMFIC_ABORT for the current message
  *   quit                        SMFIC_QUIT, then close the connection
