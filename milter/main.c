@@ -242,6 +242,10 @@ static void fatal(const char *err)
 static struct dns_resolver *start(const struct options *o, struct config *cfg)
 {
     char err[1024];
+    /* Postfix sends a header whole, up to header_size_limit (100 KiB by
+     * default); libmilter drops the connection on a packet over its 64 KiB
+     * default, which the MTA turns into a tempfail for that message forever. */
+    smfi_setmaxdatasize(256 * 1024 - 1); /* MILTER_MDS_256K, an _FFR_ constant */
     if (smfi_register(*glue_filter(NULL)) != MI_SUCCESS)
         fatal("smfi_register failed");
     if (daemon_open_socket(cfg, err, sizeof(err)) < 0)
