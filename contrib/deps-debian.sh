@@ -3,15 +3,16 @@
 #   sh contrib/deps-debian.sh          build and run
 #   sh contrib/deps-debian.sh --test   also what the test suite needs: NSD,
 #       Postfix (installed unconfigured; tests run private instances), swaks,
-#       python3-dkim and opendkim-testmsg (independent DKIM signers and
-#       verifiers; OpenDKIM itself for bench/sign_bench.sh), the sqlite3 CLI
+#       clang and its libFuzzer runtime (t/fuzz/run.sh), python3-dkim and
+#       opendkim-testmsg (independent DKIM signers and verifiers; OpenDKIM
+#       itself for bench/sign_bench.sh), the sqlite3 CLI
 #       (reads the store's DMARC history), Cyrus SASL's sasldb and saslpasswd2,
 #       and Sendmail's packages downloaded to /var/cache/mxgate-tests/debs
 #       (not installed: they conflict with Postfix; tests unpack them).
 set -eu
 build="gcc make cmake pkg-config libmilter-dev libc-ares-dev libconfig-dev libsqlite3-dev
        libpsl-dev libopendkim-dev libssl-dev libhiredis-dev"
-test="nsd clang-format postfix swaks m4 liblockfile1 libwrap0 redis-server python3-dkim python3-nacl
+test="nsd clang clang-format libclang-rt-14-dev postfix swaks m4 liblockfile1 libwrap0 redis-server python3-dkim python3-nacl
       sqlite3 opendkim-tools opendkim libsasl2-modules sasl2-bin"
 debs=/var/cache/mxgate-tests/debs
 updated=no

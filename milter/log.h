@@ -26,7 +26,8 @@ int log_enabled(enum log_level level);
 /* log_msg - write one line at level. Thread-safe; never blocks on a full disk
  * for longer than the write itself. */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* log_err, log_warn, log_info, log_debug - log_msg at each level. */
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
