@@ -35,10 +35,9 @@ static const struct expr_env fixed_env = {.words = fixed_word, .fact = fixed_fac
 static int eval_text(const char *text, const char *word)
 {
     struct arena *a = arena_create();
-    unsigned checks;
-    enum stage stage;
+    struct expr_needs needs;
     char err[256];
-    struct expr *e = expr_compile(text, &test_lists, a, &checks, &stage, err, sizeof(err));
+    struct expr *e = expr_compile(text, &test_lists, a, &needs, err, sizeof(err));
     int rc = -1;
     if (e) {
         answer_word = check_word_find(CHECK_ID_iprev, word);
@@ -55,10 +54,9 @@ static const char *compile_error(const char *text)
 {
     static char err[256];
     struct arena *a = arena_create();
-    unsigned checks;
-    enum stage stage;
+    struct expr_needs needs;
     err[0] = '\0';
-    if (expr_compile(text, &test_lists, a, &checks, &stage, err, sizeof(err)) != NULL)
+    if (expr_compile(text, &test_lists, a, &needs, err, sizeof(err)) != NULL)
         snprintf(err, sizeof(err), "compiled");
     arena_destroy(&a);
     return err;
@@ -111,7 +109,7 @@ static void rcpt_lists_match_without_regard_to_case(void)
 static void facts_and_lists_are_checked_at_load(void)
 {
     CHECK_CONTAINS(compile_error("rcpt in friends"), "unknown list");
-    CHECK_CONTAINS(compile_error("rcpt is postmaster"), "expected in LIST");
+    CHECK_CONTAINS(compile_error("rcpt equals postmaster"), "expected is PATTERN, in LIST");
     CHECK_CONTAINS(compile_error("sender in"), "expected a list name");
 }
 
@@ -119,22 +117,30 @@ static void facts_and_lists_are_checked_at_load(void)
 static void a_condition_is_decided_at_the_stage_of_its_latest_fact(void)
 {
     struct arena *a = arena_create();
-    unsigned checks;
-    enum stage stage;
+    struct expr_needs n;
     char err[256];
-    CHECK(expr_compile("iprev is fail", &test_lists, a, &checks, &stage, err, sizeof(err)));
-    CHECK(stage == STAGE_CONNECT && checks == 1u << CHECK_ID_iprev);
-    CHECK(expr_compile("iprev is fail and rcpt in exempt_rcpt", &test_lists, a, &checks, &stage,
-                       err, sizeof(err)));
-    CHECK(stage == STAGE_RCPT);
-    CHECK(expr_compile("sender in exempt_rcpt", &test_lists, a, &checks, &stage, err, sizeof(err)));
-    CHECK(stage == STAGE_MAIL && checks == 0);
-    CHECK(expr_compile("sender_domain in exempt_rcpt", &test_lists, a, &checks, &stage, err,
+    CHECK(expr_compile("iprev is fail", &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_CONNECT && n.checks == 1u << CHECK_ID_iprev);
+    CHECK(expr_compile("iprev is fail and rcpt in exempt_rcpt", &test_lists, a, &n, err,
                        sizeof(err)));
-    CHECK(stage == STAGE_MAIL);
-    CHECK(expr_compile("rcpt_domain in exempt_rcpt", &test_lists, a, &checks, &stage, err,
-                       sizeof(err)));
-    CHECK(stage == STAGE_RCPT);
+    CHECK(n.stage == STAGE_RCPT);
+    CHECK(expr_compile("sender in exempt_rcpt", &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_MAIL && n.checks == 0);
+    CHECK(expr_compile("sender_domain in exempt_rcpt", &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_MAIL);
+    CHECK(expr_compile("rcpt_domain in exempt_rcpt", &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_RCPT);
+    CHECK(expr_compile("helo_name is 'x'", &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_HELO);
+    CHECK(expr_compile("auth_user in ('*')", &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_MAIL);
+    CHECK(expr_compile("macro {tls_version} is TLSv1.3 and macro j is 'x' or macro {tls_version} "
+                       "in exempt_rcpt",
+                       &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_MAIL && !n.score);
+    CHECK_STR(n.macros, "{tls_version} j");
+    CHECK(expr_compile("score >= 5", &test_lists, a, &n, err, sizeof(err)));
+    CHECK(n.stage == STAGE_MAIL && n.score);
     arena_destroy(&a);
 }
 
@@ -222,6 +228,8 @@ static struct verdict count_tarpit(void *arg, const struct rule *r)
     return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &rule_tarpit_full};
 }
 
+static const struct rule_calls tarpit_calls = {.interim = count_tarpit};
+
 /* compile4 - the rules of the order tests */
 static void compile4(struct arena *a, struct rule *rules)
 {
@@ -241,13 +249,13 @@ static void first_decisive_rule_wins_and_tarpit_goes_on(void)
     struct ruleset rs = {.rules = rules, .count = 4};
     tarpits = 0, tarpit_room = 1;
     answer_word = check_word_find(CHECK_ID_iprev, "fail");
-    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
+    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, &tarpit_calls);
     CHECK(v.kind == ACTION_REJECT && v.rule == &rules[2] && v.action == &rules[2].action);
     CHECK(tarpits == 1);
     answer_word = check_word_find(CHECK_ID_iprev, "none");
-    v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
+    v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, &tarpit_calls);
     CHECK(v.kind == ACTION_DEFER && v.rule == &rules[3]);
-    v = rules_eval(&rs, STAGE_EOH, STAGE_EOM, &fixed_env, count_tarpit);
+    v = rules_eval(&rs, STAGE_EOH, STAGE_EOM, &fixed_env, &tarpit_calls);
     CHECK(v.kind == ACTION_CONTINUE && v.rule == NULL);
     arena_destroy(&a);
 }
@@ -260,7 +268,7 @@ static void a_full_tarpit_becomes_a_deferral(void)
     struct ruleset rs = {.rules = rules, .count = 4};
     tarpits = 0, tarpit_room = 0;
     answer_word = check_word_find(CHECK_ID_iprev, "fail");
-    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
+    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, &tarpit_calls);
     CHECK(v.kind == ACTION_DEFER && v.rule == &rules[1] && v.action == &rule_tarpit_full);
     CHECK_STR(v.action->code, "451");
     CHECK(tarpits == 1);
@@ -279,7 +287,7 @@ static void a_log_rule_is_reported_and_evaluation_goes_on(void)
     struct ruleset rs = {.rules = rules, .count = 2};
     tarpits = 0, tarpit_room = 1;
     answer_word = check_word_find(CHECK_ID_iprev, "fail");
-    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, count_tarpit);
+    struct verdict v = rules_eval(&rs, STAGE_NONE, STAGE_RCPT, &fixed_env, &tarpit_calls);
     CHECK(v.kind == ACTION_REJECT && v.rule == &rules[1] && tarpits == 1);
     arena_destroy(&a);
 }
