@@ -82,9 +82,10 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-/* install_signals - HUP reloads, USR1 logs the rules' counters, TERM/INT stop. These stay unblocked
- * in the main thread so that the kernel hands process signals to it rather than to libmilter's own
- * signal thread, which would stop the filter on SIGHUP. */
+/* install_signals - HUP reloads, TERM/INT stop. These stay unblocked in the
+ * main thread so that the kernel hands process signals to it rather than to
+ * libmilter's own signal thread, which would stop the filter on SIGHUP.
+ * USR1 logs how often each rule matched. */
 static void install_signals(void)
 {
     struct sigaction sa = {.sa_handler = on_signal};
