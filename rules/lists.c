@@ -23,6 +23,14 @@ static char *trim(char *line)
     return line;
 }
 
+/* copy_into - n bytes of p, copied into arena */
+static void *copy_into(struct arena *arena, const void *p, size_t n)
+{
+    void *out = arena_alloc(arena, n);
+    memcpy(out, p, n);
+    return out;
+}
+
 /* lists_read_file - read a list file into the arena */
 int lists_read_file(const char *path, struct arena *arena, const char ***patterns, size_t *count,
                     unsigned **lines, char *err, size_t errlen)
@@ -50,10 +58,8 @@ int lists_read_file(const char *path, struct arena *arena, const char ***pattern
         v[n++] = arena_strdup(arena, p);
     }
     v[n] = NULL;
-    *patterns = arena_alloc(arena, (n + 1) * sizeof(*v));
-    memcpy(*patterns, v, (n + 1) * sizeof(*v));
-    *lines = arena_alloc(arena, (n + 1) * sizeof(*at));
-    memcpy(*lines, at, n * sizeof(*at));
+    *patterns = copy_into(arena, v, (n + 1) * sizeof(*v));
+    *lines = copy_into(arena, at, (n + 1) * sizeof(*at));
     *count = n;
     free(v);
     free(at);

@@ -209,6 +209,24 @@ static int parse_score(const char *p, struct action *out, char *err, size_t errl
     return 0;
 }
 
+/* parse_plain - continue, accept, log: a known name and no arguments */
+static int parse_plain(const char *w, const char *p, const struct action *out, char *err,
+                       size_t errlen)
+{
+    if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
+        snprintf(err, errlen,
+                 "unknown action \"%s\" (continue, accept, reject, defer, greylist, tarpit, log, "
+                 "quarantine, add_header, score)",
+                 w);
+        return -1;
+    }
+    if (p[strspn(p, " \t")] != '\0') {
+        snprintf(err, errlen, "action %s takes no arguments", w);
+        return -1;
+    }
+    return 0;
+}
+
 /* action_parse - action text to struct */
 int action_parse(const char *text, struct arena *arena, struct action *out, char *err,
                  size_t errlen)
@@ -234,18 +252,7 @@ int action_parse(const char *text, struct arena *arena, struct action *out, char
         out->text = arena_strdup(arena, *p ? p : "held by policy ({check}={result})");
         return check_text(out->text, err, errlen);
     }
-    if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
-        snprintf(err, errlen,
-                 "unknown action \"%s\" (continue, accept, reject, defer, greylist, tarpit, log, "
-                 "quarantine, add_header, score)",
-                 w);
-        return -1;
-    }
-    if (p[strspn(p, " \t")] != '\0') {
-        snprintf(err, errlen, "action %s takes no arguments", w);
-        return -1;
-    }
-    return 0;
+    return parse_plain(w, p, out, err, errlen);
 }
 
 /* action_stage - the earliest stage an action can be applied at */
