@@ -169,8 +169,12 @@ static unsigned word_bit(struct parser *ps, int id)
 static unsigned word_list(struct parser *ps, int id)
 {
     unsigned bits = 0;
-    if (!accept_tok(ps, "("))
-        return fail(ps, "expected ( after in"), 0;
+    if (!accept_tok(ps, "(")) { /* "helo in LIST" is a common slip for helo_name */
+        fail(ps, id == CHECK_ID_helo
+                     ? "expected ( after in (a list of HELO names: helo_name in LIST)"
+                     : "expected ( after in");
+        return 0;
+    }
     do
         bits |= word_bit(ps, id);
     while (!ps->failed && accept_tok(ps, ","));

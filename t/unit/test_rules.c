@@ -389,6 +389,7 @@ static void malformed_networks_and_patterns_are_load_errors(void)
     CHECK_CONTAINS(compile_error("helo_name in ()"), "expected a pattern");
     CHECK_CONTAINS(compile_error("macro tls_version is x"), "expected a macro name");
     CHECK_CONTAINS(compile_error("score 5"), "expected >=");
+    CHECK_CONTAINS(compile_error("helo in exempt_rcpt"), "helo_name in LIST");
     CHECK_CONTAINS(compile_error("score >= five"), "expected a number");
     CHECK_CONTAINS(compile_error("'iprev' is pass"), "unknown check or fact");
     char p0[] = "10.0.0.0/8", p1[] = "X.Example", p2[] = "::1";
