@@ -57,6 +57,8 @@ void conn_msg_reset(struct conn *c)
     c->rcpt_exempt = c->grey_later = false;
     c->grey_retry_in = 0;
     c->grey_rule = NULL;
+    c->score = 0;
+    c->scored = NULL;
     c->hdrs = NULL;
     c->nhdrs = c->hdrs_cap = 0;
     c->hdr_bytes = 0;

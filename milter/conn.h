@@ -77,6 +77,8 @@ struct conn {
     int64_t grey_retry_in;        /* greylisted: seconds until a retry passes */
     const struct rule *grey_rule; /* the rule that postponed greylisting */
     int64_t budget_ms;            /* DNS waiting left for this transaction */
+    double score;                 /* the transaction's score: the score rules that matched */
+    unsigned char *scored;        /* bit per rule whose points count already; NULL: none */
 
     /* message content (in msg) */
     struct msg_header *hdrs; /* in the order received */

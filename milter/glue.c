@@ -63,6 +63,8 @@ static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_f
     case ACTION_LOG:
     case ACTION_GREYLIST:   /* decide() turns a greylisting into a deferral */
     case ACTION_QUARANTINE: /* on_eom asked the MTA to hold the message */
+    case ACTION_ADD_HEADER: /* on_eom added the headers */
+    case ACTION_SCORE:
         break;
     }
     return noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -224,6 +226,13 @@ static void add_signatures(SMFICTX *ctx, struct conn *c)
         insert_header(ctx, c, "DKIM-Signature", *sigs);
 }
 
+/* add_rule_headers - the headers add_header rules asked for, in rule order */
+static void add_rule_headers(SMFICTX *ctx, const struct conn *c, const struct reply *rep)
+{
+    for (unsigned i = rep->nheaders; i-- > 0;)
+        insert_header(ctx, c, rep->headers[i].name, rep->headers[i].value);
+}
+
 /* on_eom - end of message: the rules that need the whole message */
 static sfsistat on_eom(SMFICTX *ctx)
 {
@@ -240,6 +249,7 @@ static sfsistat on_eom(SMFICTX *ctx)
     if (rep.kind == ACTION_QUARANTINE && smfi_quarantine(ctx, (char *)rep.text) != MI_SUCCESS)
         log_warn("%s: could not quarantine (does the MTA allow it?)", conn_queue_id(c));
     if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT || rep.kind == ACTION_QUARANTINE) {
+        add_rule_headers(ctx, c, &rep);
         add_signatures(ctx, c);
         add_authres(ctx, c);
     }

@@ -4,6 +4,7 @@
 #include "dns.h"
 #include "glue.h"
 #include "log.h"
+#include "rule_counters.h"
 #include "sockspec.h"
 #include "store.h"
 #include "util.h"
@@ -75,7 +76,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 static void on_signal(int sig)
 {
     int saved = errno;
-    char b = sig == SIGHUP ? 'H' : 'T';
+    char b = sig == SIGHUP ? 'H' : sig == SIGUSR1 ? 'U' : 'T';
     ssize_t w = write(wake_pipe[1], &b, 1);
     (void)w;
     errno = saved;
@@ -83,7 +84,8 @@ static void on_signal(int sig)
 
 /* install_signals - HUP reloads, TERM/INT stop. These stay unblocked in the
  * main thread so that the kernel hands process signals to it rather than to
- * libmilter's own signal thread, which would stop the filter on SIGHUP. */
+ * libmilter's own signal thread, which would stop the filter on SIGHUP.
+ * USR1 logs how often each rule matched. */
 static void install_signals(void)
 {
     struct sigaction sa = {.sa_handler = on_signal};
@@ -94,6 +96,7 @@ static void install_signals(void)
     }
     fcntl(wake_pipe[1], F_SETFL, O_NONBLOCK);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -158,6 +161,14 @@ static void reload(const struct options *o, struct dns_resolver *dns)
     log_info("configuration reloaded from %s", o->path);
 }
 
+/* log_counters - SIGUSR1: how often each rule of the live configuration matched */
+static void log_counters(void)
+{
+    struct config *cfg = config_current();
+    rules_log_counters(cfg);
+    config_unref(&cfg);
+}
+
 /* milter_thread - run libmilter's listener; tell the main loop when it ends */
 static void *milter_thread(void *arg)
 {
@@ -203,6 +214,8 @@ static void main_loop(const struct options *o, struct dns_resolver *dns)
             return;
         if (b == 'H' && !stopping)
             reload(o, dns);
+        if (b == 'U')
+            log_counters();
         if (b == 'T' && !stopping) {
             log_info("stopping");
             stopping = true;

@@ -59,12 +59,17 @@ static bool needs_body(const struct config *cfg)
     return false;
 }
 
-/* request_macros - ask for exactly the macros we read */
-static void request_macros(SMFICTX *ctx)
+/* request_macros - ask for exactly the macros we read; those the rules
+ * name come with MAIL's */
+static void request_macros(SMFICTX *ctx, const struct conn *c)
 {
-    for (size_t i = 0; i < ARRAY_LEN(macro_lists); i++)
-        if (smfi_setsymlist(ctx, macro_lists[i].stage, (char *)macro_lists[i].list) != MI_SUCCESS)
-            log_warn("could not request macros \"%s\"", macro_lists[i].list);
+    for (size_t i = 0; i < ARRAY_LEN(macro_lists); i++) {
+        const char *list = macro_lists[i].list;
+        if (macro_lists[i].stage == SMFIM_ENVFROM && c->cfg->rules.macros)
+            list = arena_printf(c->arena, "%s %s", list, c->cfg->rules.macros);
+        if (smfi_setsymlist(ctx, macro_lists[i].stage, (char *)list) != MI_SUCCESS)
+            log_warn("could not request macros \"%s\"", list);
+    }
 }
 
 /* mta_negotiate - protocol flags and actions */
@@ -82,7 +87,7 @@ sfsistat mta_negotiate(SMFICTX *ctx, struct conn *c, unsigned long f0, unsigned 
     *pf1 = want & f1;
     c->proto = *pf1;
     if (f0 & SMFIF_SETSYMLIST)
-        request_macros(ctx);
+        request_macros(ctx, c);
     log_debug("negotiated with the MTA: actions 0x%lx of 0x%lx, protocol 0x%lx of 0x%lx", *pf0, f0,
               *pf1, f1);
     return SMFIS_CONTINUE;

@@ -65,6 +65,7 @@ struct config {
     bool delay_reject; /* deliver rejections at RCPT (default), as Postfix does */
     const void *check_settings[CHECK_COUNT];
     const struct sign_config *sign; /* DKIM signing (sign_table.h); NULL: none */
+    bool shadow; /* every rule without shadow = false only logs what it would do */
     struct ruleset rules;
 };
 

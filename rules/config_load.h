@@ -57,4 +57,11 @@ int get_number(struct loader *ld, const config_setting_t *s, double min, double 
                unsigned long *out);
 int get_strings(struct loader *ld, const config_setting_t *s, const char ***out, size_t *n);
 
+/* config_rules.c: lists, rules and shadow mode. */
+int config_load_lists(struct loader *ld, const config_setting_t *s);
+void config_default_lists(struct config *cfg);
+int config_load_shadow(struct loader *ld, const config_setting_t *s);
+int config_note_rules(struct loader *ld, const config_setting_t *s);
+int config_load_rules(struct loader *ld, const config_setting_t *s);
+
 #endif

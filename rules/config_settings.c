@@ -234,63 +234,6 @@ static int load_tarpit(struct loader *ld, const config_setting_t *s)
     return load_group(ld, s, "tarpit", tarpit_settings, ARRAY_LEN(tarpit_settings));
 }
 
-/* list_path - a list file's path; a relative one is taken from the
- * configuration file's directory */
-static const char *list_path(struct loader *ld, const char *path)
-{
-    const char *slash = strrchr(ld->path, '/');
-    if (path[0] == '/' || slash == NULL)
-        return path;
-    return arena_printf(ld->cfg->arena, "%.*s/%s", (int)(slash - ld->path), ld->path, path);
-}
-
-/* load_list - [ "pattern", ... ] or "file:PATH" */
-static int load_list(struct loader *ld, const config_setting_t *l, struct list *out)
-{
-    const char *v = config_setting_get_string(l);
-    char why[512];
-    if (v == NULL || strncmp(v, "file:", 5) != 0)
-        return get_strings(ld, l, &out->patterns, &out->count);
-    if (v[5] == '\0')
-        return loader_fail(ld, l, "list %s: \"file:\" needs a path", out->name);
-    if (lists_read_file(list_path(ld, v + 5), ld->cfg->arena, &out->patterns, &out->count, why,
-                        sizeof(why)) < 0)
-        return loader_fail(ld, l, "list %s: %s", out->name, why);
-    return 0;
-}
-
-/* load_lists - lists = { NAME = [ "pattern", ... ]; ... } */
-static int load_lists(struct loader *ld, const config_setting_t *s)
-{
-    struct lists *ls = &ld->cfg->lists;
-    if (!config_setting_is_group(s))
-        return loader_fail(ld, s, "lists must be a group { name = [ ... ]; }");
-    ls->count = (size_t)config_setting_length(s);
-    ls->v = arena_alloc(ld->cfg->arena, (ls->count + 2) * sizeof(struct list));
-    for (size_t i = 0; i < ls->count; i++) {
-        const config_setting_t *l = config_setting_get_elem(s, (unsigned)i);
-        struct list *out = &ls->v[i];
-        out->name = arena_strdup(ld->cfg->arena, config_setting_name(l));
-        if (load_list(ld, l, out) < 0)
-            return -1;
-        for (size_t k = 0; k < out->count; k++)
-            str_lower((char *)out->patterns[k]);
-    }
-    return 0;
-}
-
-/* default_lists - exempt_rcpt, unless the configuration defines it */
-static void default_lists(struct config *cfg)
-{
-    static const char *exempt[] = {"postmaster", "postmaster@*", "abuse", "abuse@*", NULL};
-    struct lists *ls = &cfg->lists;
-    if (lists_find(ls, "exempt_rcpt"))
-        return;
-    if (ls->v == NULL)
-        ls->v = arena_alloc(cfg->arena, sizeof(struct list));
-    ls->v[ls->count++] = (struct list){.name = "exempt_rcpt", .patterns = exempt, .count = 4};
-}
-
 /* load_store - store = "TYPE:SPEC" (checked here, opened by the daemon) */
 static int load_store(struct loader *ld, const config_setting_t *s)
 {
@@ -339,53 +282,6 @@ static int configure_checks(struct loader *ld, const config_setting_t *root)
     return 0;
 }
 
-/* load_rule - one { if = "..."; do = "..."; } */
-static int load_rule(struct loader *ld, const config_setting_t *r, struct rule *out, int index)
-{
-    const char *cond = NULL, *action = NULL;
-    char why[400];
-    if (!config_setting_is_group(r))
-        return loader_fail(ld, r, "each rule must be a group { if = \"...\"; do = \"...\"; }");
-    for (int i = 0; i < config_setting_length(r); i++) {
-        const config_setting_t *s = config_setting_get_elem(r, (unsigned)i);
-        const char *name = config_setting_name(s);
-        if (strcmp(name, "if") && strcmp(name, "do"))
-            return loader_fail(ld, s, "unknown setting \"%s\" in rule %d", name, index);
-        if (get_string(ld, s, name[0] == 'i' ? &cond : &action) < 0)
-            return -1;
-    }
-    if (action == NULL)
-        return loader_fail(ld, r, "rule %d has no do = \"ACTION\"", index);
-    if (rule_compile(cond, action, &ld->cfg->lists, ld->cfg->arena, out, why, sizeof(why)) < 0)
-        return loader_fail(ld, r, "rule %d: %s", index, why);
-    out->index = index;
-    out->origin = arena_printf(ld->cfg->arena, "%s:%u", ld->path, config_setting_source_line(r));
-    return 0;
-}
-
-/* note_rules - remember the rules; they are compiled once the lists are known */
-static int note_rules(struct loader *ld, const config_setting_t *s)
-{
-    ld->rules = s;
-    return 0;
-}
-
-/* load_rules - rules = ( { ... }, ... ) in order */
-static int load_rules(struct loader *ld, const config_setting_t *s)
-{
-    struct ruleset *rs = &ld->cfg->rules;
-    if (!config_setting_is_list(s))
-        return loader_fail(ld, s, "rules must be a list ( { ... }, { ... } )");
-    rs->count = (size_t)config_setting_length(s);
-    rs->rules = arena_alloc(ld->cfg->arena, (rs->count + 1) * sizeof(struct rule));
-    for (size_t i = 0; i < rs->count; i++) {
-        if (load_rule(ld, config_setting_get_elem(s, (unsigned)i), &rs->rules[i], (int)i + 1) < 0)
-            return -1;
-        rs->used_checks |= rs->rules[i].checks;
-    }
-    return 0;
-}
-
 static const struct setting root_settings[] = {
     {.name = "socket", .load = load_socket},
     {.name = "socket_mode", .load = load_socket_mode},
@@ -400,11 +296,12 @@ static const struct setting root_settings[] = {
     {.name = "dns", .load = load_dns},
     {.name = "trusted", .load = load_trusted},
     {.name = "tarpit", .load = load_tarpit},
-    {.name = "lists", .load = load_lists},
+    {.name = "lists", .load = config_load_lists},
     {.name = "delay_reject", .load = load_delay_reject},
     {.name = "store", .load = load_store},
     {.name = "checks", .load = load_checks},
-    {.name = "rules", .load = note_rules},
+    {.name = "rules", .load = config_note_rules},
+    {.name = "shadow", .load = config_load_shadow},
     {.name = "sign", .load = config_load_sign},
 };
 
@@ -437,8 +334,8 @@ int config_load_root(struct loader *ld, const config_setting_t *root)
     if (load_group(ld, root, "the configuration", root_settings, ARRAY_LEN(root_settings)) < 0)
         return -1;
     default_trusted(cfg);
-    default_lists(cfg);
-    if (ld->rules && load_rules(ld, ld->rules) < 0)
+    config_default_lists(cfg);
+    if (ld->rules && config_load_rules(ld, ld->rules) < 0)
         return -1;
     if (cfg->authserv_id == NULL && cfg->nhostnames > 0)
         cfg->authserv_id = cfg->hostnames[0];

@@ -20,7 +20,9 @@ static const char *const stage_names[] = {
 struct eval {
     struct conn *c;
     enum stage stage;
-    const struct rule *rule; /* the deciding rule, for {check}, {result}, {reason} */
+    const struct rule *rule;      /* the deciding rule, for {check}, {result}, {reason} */
+    struct reply_header *headers; /* add_header rules that matched (at most one each) */
+    unsigned nheaders;
 };
 
 /* words_of - a check's result words for the rules: its word, and the
@@ -34,6 +36,18 @@ static unsigned words_of(void *arg, int check_id)
 static const char *fact_of(void *arg, enum fact f, unsigned i)
 {
     return fact_value(((struct eval *)arg)->c, f, i);
+}
+
+/* macro_of - an MTA macro for the rules */
+static const char *macro_of(void *arg, const char *name)
+{
+    return conn_macro(((struct eval *)arg)->c, name);
+}
+
+/* score_of - the transaction's score for the rules */
+static double score_of(void *arg)
+{
+    return ((struct eval *)arg)->c->score;
 }
 
 /* rule_checks - "iprev:fail,spf:pass" for the checks a rule names that ran */
@@ -55,12 +69,14 @@ static void rule_checks(const struct conn *c, const struct rule *r, char *buf, s
 static void log_decision(const struct conn *c, enum stage stage, const struct rule *r,
                          const char *what, const char *reply)
 {
-    char checks[256];
+    char checks[256], score[48] = "";
     rule_checks(c, r, checks, sizeof(checks));
-    log_info("%s: %s: %s from %s[%s]: %s; from=<%s> to=<%s> helo=<%s> check=%s rule=%d (%s)",
+    if (c->cfg->rules.scores)
+        snprintf(score, sizeof(score), " score=%g", c->score);
+    log_info("%s: %s: %s from %s[%s]: %s; from=<%s> to=<%s> helo=<%s> check=%s rule=%d (%s)%s",
              conn_queue_id(c), what, stage_names[stage], c->client_name, c->client_addr, reply,
              c->sender ? c->sender : "", c->rcpt ? c->rcpt : "", c->helo ? c->helo : "", checks,
-             r->index, r->origin);
+             r->index, r->origin, score);
 }
 
 /* rule_check - the first check the deciding rule names that has a result, or -1 */
@@ -107,6 +123,8 @@ static const char *placeholder(void *arg, const char *name)
         return arena_printf(c->msg, "%lld", (long long)c->grey_retry_in);
     if (strcmp(name, "from_domain") == 0)
         return c->from_domain;
+    if (strcmp(name, "score") == 0)
+        return arena_printf(c->msg, "%g", c->score);
     return check_placeholder(ev, name);
 }
 
@@ -147,7 +165,41 @@ static struct verdict greylist(struct eval *ev, const struct rule *r, enum grey_
     return (struct verdict){0};
 }
 
-/* interim - a rule whose action goes on: log, tarpit or greylist */
+/* add_header - an add_header rule: its header, once per message */
+static struct verdict add_header(struct eval *ev, const struct rule *r)
+{
+    struct conn *c = ev->c;
+    const struct rule *saved = ev->rule;
+    if (ev->headers == NULL)
+        ev->headers = arena_alloc(c->msg, c->cfg->rules.count * sizeof(*ev->headers));
+    ev->rule = r;
+    struct reply_header *h = &ev->headers[ev->nheaders++];
+    h->name = r->action.header;
+    h->value = rule_expand_header(r->action.text, placeholder, ev, c->msg);
+    ev->rule = saved;
+    log_decision(c, ev->stage, r, "add_header", arena_printf(c->msg, "%s: %s", h->name, h->value));
+    return (struct verdict){0};
+}
+
+/* add_score - a score rule: its points count once per transaction */
+static struct verdict add_score(struct eval *ev, const struct rule *r)
+{
+    struct conn *c = ev->c;
+    size_t i = (size_t)(r - c->cfg->rules.rules);
+    if (i >= c->cfg->rules.count) /* not a rule of this snapshot */
+        return (struct verdict){0};
+    if (c->scored == NULL)
+        c->scored = arena_alloc(c->msg, c->cfg->rules.count / 8 + 1);
+    if (c->scored[i / 8] & (1u << (i % 8)))
+        return (struct verdict){0};
+    c->scored[i / 8] |= (unsigned char)(1u << (i % 8));
+    c->score += r->action.points;
+    log_decision(c, ev->stage, r, arena_printf(c->msg, "score %+g", r->action.points),
+                 "the score goes on");
+    return (struct verdict){0};
+}
+
+/* interim - a rule whose action goes on: log, tarpit, greylist, add_header, score */
 static struct verdict interim(void *arg, const struct rule *r)
 {
     struct eval *ev = arg;
@@ -157,10 +209,54 @@ static struct verdict interim(void *arg, const struct rule *r)
     }
     if (r->action.kind == ACTION_TARPIT)
         return tarpit(ev, r);
+    if (r->action.kind == ACTION_ADD_HEADER)
+        return add_header(ev, r);
+    if (r->action.kind == ACTION_SCORE)
+        return add_score(ev, r);
     enum grey_outcome o = greylist_run(ev->c, ev->stage);
     if (o == GREYLIST_POSTPONED && ev->c->grey_rule == NULL)
         ev->c->grey_rule = r;
     return greylist(ev, r, o);
+}
+
+/* shadow_text - what a rule in shadow mode would have done, for its log line */
+static const char *shadow_text(struct eval *ev, const struct action *a)
+{
+    struct arena *m = ev->c->msg;
+    switch (a->kind) {
+    case ACTION_REJECT:
+    case ACTION_DEFER:
+    case ACTION_GREYLIST:
+        return arena_printf(m, "%s %s %s", a->code, a->ecode,
+                            rule_expand(a->text, placeholder, ev, m));
+    case ACTION_QUARANTINE:
+        return rule_expand(a->text, placeholder, ev, m);
+    case ACTION_ADD_HEADER:
+        return arena_printf(m, "%s: %s", a->header,
+                            rule_expand_header(a->text, placeholder, ev, m));
+    case ACTION_TARPIT:
+        return "every reply to this client would be delayed";
+    case ACTION_SCORE:
+        return arena_printf(m, "%+g points", a->points);
+    case ACTION_ACCEPT:
+        return "the rules after it would not be evaluated";
+    case ACTION_CONTINUE:
+    case ACTION_LOG:
+        break;
+    }
+    return "no action taken";
+}
+
+/* shadow - a rule in shadow mode matched: log "would ACTION", change nothing */
+static void shadow(void *arg, const struct rule *r)
+{
+    struct eval *ev = arg;
+    const struct rule *saved = ev->rule;
+    ev->rule = r;
+    const char *text = shadow_text(ev, &r->action);
+    ev->rule = saved;
+    log_decision(ev->c, ev->stage, r,
+                 arena_printf(ev->c->msg, "would %s", action_name(r->action.kind)), text);
 }
 
 /* stage_range - which rules are decided at stage */
@@ -216,13 +312,18 @@ struct reply decide(struct conn *c, enum stage stage)
         return (struct reply){0};
     if (stage >= STAGE_EOH && c->nrcpts > 0 && c->rcpts_exempt == c->nrcpts)
         return (struct reply){0};
-    struct expr_env env = {.words = words_of, .fact = fact_of, .arg = &ev};
+    struct expr_env env = {
+        .words = words_of, .fact = fact_of, .macro = macro_of, .score = score_of, .arg = &ev};
+    static const struct rule_calls calls = {.interim = interim, .shadow = shadow};
     struct verdict v = postponed(&ev, stage);
     if (v.kind == ACTION_CONTINUE)
-        v = rules_eval(&c->cfg->rules, lo, hi, &env, interim);
-    if (v.kind == ACTION_CONTINUE)
-        return (struct reply){0};
+        v = rules_eval(&c->cfg->rules, lo, hi, &env, &calls);
+    struct reply rep = {0};
     if (v.kind == ACTION_ACCEPT && stage == STAGE_RCPT)
         c->rcpt_exempt = true;
-    return make_reply(&ev, v);
+    if (v.kind != ACTION_CONTINUE)
+        rep = make_reply(&ev, v);
+    rep.headers = ev.headers;
+    rep.nheaders = ev.nheaders;
+    return rep;
 }

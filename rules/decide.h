@@ -6,10 +6,20 @@
 #include "conn.h"
 #include "rule.h"
 
-/* What the glue sends back to the MTA. kind CONTINUE needs no reply text. */
+/* A header an add_header rule asks for (end of message only). */
+struct reply_header {
+    const char *name, *value;
+};
+
+/* What the glue sends back to the MTA. kind CONTINUE needs no reply text.
+ * headers: at end of message, to be added (in this order, each on top of the
+ * ones before it is fine) when the message is accepted; they live in the
+ * connection's message arena. */
 struct reply {
     enum action_kind kind;
     const char *code, *ecode, *text; /* reject/defer; text is '%'-escaped */
+    const struct reply_header *headers;
+    unsigned nheaders;
 };
 
 /* decide - evaluate the rules that belong to stage (with delay_reject, the

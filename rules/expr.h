@@ -4,12 +4,18 @@
  *   term   := factor { "and" factor }
  *   factor := "not" factor | "(" expr ")" | CHECK "is" ["not"] WORD
  *           | CHECK ["not"] "in" "(" WORD { "," WORD } ")"
- *           | FACT ["not"] "in" LIST
+ *           | VALUE ["not"] "in" LIST
+ *           | VALUE ["not"] "in" "(" PATTERN { "," PATTERN } ")"
+ *           | VALUE "is" ["not"] PATTERN
+ *           | "score" CMP NUMBER                   CMP: >= > <= < = !=
+ *   VALUE  := FACT | "macro" MACRO                 MACRO: {name} or one letter
  *
  * CHECK is a registered check and WORD one of its result words; FACT is an
- * fact (rcpt, sender, rcpt_domain, sender_domain, client_addr, client_name,
- * from_domain, dkim_domain, list_id) and LIST a configured list name;
- * anything else is an error at load time. */
+ * envelope fact (rcpt, sender, rcpt_domain, sender_domain, client_addr,
+ * client_name, helo_name, auth_user, from_domain, dkim_domain, list_id), LIST
+ * a configured list name and PATTERN a glob, address or network, bare or in
+ * quotes ('...' or "..."); anything else is an error at load time. "and"
+ * binds tighter than "or"; "not" tighter than both. */
 #ifndef MXGATE_EXPR_H
 #define MXGATE_EXPR_H
 
@@ -34,21 +40,41 @@ enum fact {
     FACT_FROM_DOMAIN, /* the From header's domain (read by the dmarc check) */
     FACT_DKIM_DOMAIN, /* each passing DKIM signature's d= (several values) */
     FACT_LIST_ID,     /* the List-Id header's identifier (RFC 2919) */
+    FACT_HELO_NAME,   /* the HELO/EHLO argument */
+    FACT_AUTH_USER,   /* the SMTP AUTH identity ({auth_authen}) */
+    FACT_MACRO,       /* an MTA macro (expr_env.macro) */
 };
 
 /* What evaluation asks: a check's result word (0 = no opinion), started and
- * waited for on demand, and an envelope fact (NULL when unknown). */
+ * waited for on demand, an envelope fact (NULL when unknown), an MTA macro
+ * (NULL when not sent) and the transaction's score so far. macro and score
+ * may be NULL (no macros; score 0). */
 struct expr_env {
     unsigned (*words)(void *arg, int check_id);              /* bit per word the check answered */
     const char *(*fact)(void *arg, enum fact f, unsigned i); /* i-th value, or NULL */
+    const char *(*macro)(void *arg, const char *name);       /* "{name}" or "i" */
+    double (*score)(void *arg);
     void *arg;
 };
 
-/* expr_compile - parse text into a tree in arena. On success returns the tree
- * and sets *checks (bit per check named) and *stage (the latest check stage).
- * On error returns NULL with the problem and the column in err. */
+/* What a condition needs: bit per check named, the latest stage of its facts
+ * and checks, whether it reads the score, and the macros it names ("{a} {b}",
+ * in arena; NULL: none). */
+struct expr_needs {
+    unsigned checks;
+    enum stage stage;
+    bool score;
+    const char *macros;
+};
+
+/* expr_compile - parse text into a tree in arena, filling *needs. On error
+ * returns NULL with the problem and the column in err. */
 struct expr *expr_compile(const char *text, const struct lists *lists, struct arena *arena,
-                          unsigned *checks, enum stage *stage, char *err, size_t errlen);
+                          struct expr_needs *needs, char *err, size_t errlen);
+
+/* expr_macros_add - the blank-separated list of macro names with those of
+ * names it lacks appended (in arena; list may be NULL). */
+const char *expr_macros_add(struct arena *arena, const char *list, const char *names);
 
 /* expr_eval - evaluate with short-circuit: env->words is called only for the
  * checks that decide the outcome. */

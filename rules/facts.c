@@ -57,12 +57,17 @@ static const char *single(struct conn *c, enum fact f)
         return c->client_addr;
     case FACT_CLIENT_NAME:
         return c->client_name;
+    case FACT_HELO_NAME:
+        return c->helo;
+    case FACT_AUTH_USER:
+        return c->auth_user;
     case FACT_FROM_DOMAIN:
         conn_check_word(c, CHECK_ID_dmarc);
         return c->from_domain;
     case FACT_LIST_ID:
         return list_id(c);
     case FACT_DKIM_DOMAIN:
+    case FACT_MACRO: /* expr_env.macro */
     case FACT_NONE:
         break;
     }

@@ -7,9 +7,11 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define TARPIT_MAX 60
 
@@ -21,16 +23,22 @@ const struct action rule_tarpit_full = {
 };
 
 static const char *const action_names[] = {
-    [ACTION_CONTINUE] = "continue", [ACTION_ACCEPT] = "accept",         [ACTION_REJECT] = "reject",
-    [ACTION_DEFER] = "defer",       [ACTION_TARPIT] = "tarpit",         [ACTION_LOG] = "log",
-    [ACTION_GREYLIST] = "greylist", [ACTION_QUARANTINE] = "quarantine",
+    [ACTION_CONTINUE] = "continue",     [ACTION_ACCEPT] = "accept",
+    [ACTION_REJECT] = "reject",         [ACTION_DEFER] = "defer",
+    [ACTION_TARPIT] = "tarpit",         [ACTION_LOG] = "log",
+    [ACTION_GREYLIST] = "greylist",     [ACTION_QUARANTINE] = "quarantine",
+    [ACTION_ADD_HEADER] = "add_header", [ACTION_SCORE] = "score",
 };
 
 /* Placeholders a reply text may use; the glue supplies their values. */
 static const char *const placeholders[] = {
     "client_addr", "client_name", "helo",   "sender",   "rcpt",        "queue_id",
-    "check",       "result",      "reason", "retry_in", "from_domain",
+    "check",       "result",      "reason", "retry_in", "from_domain", "score",
 };
+
+/* Headers mxgate writes itself: a rule may not add them. */
+static const char *const own_headers[] = {"Authentication-Results", "Received-SPF",
+                                          "DKIM-Signature"};
 
 /* action_name - text of an action kind */
 const char *action_name(enum action_kind kind)
@@ -156,6 +164,69 @@ static int parse_tarpit(const char *p, struct action *out, char *err, size_t err
     return 0;
 }
 
+/* parse_header - add_header NAME: TEXT */
+static int parse_header(const char *p, struct arena *arena, struct action *out, char *err,
+                        size_t errlen)
+{
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, ":");
+    if (p[n] != ':' || n == 0 || n > 64) {
+        snprintf(err, errlen, "add_header needs NAME: TEXT (a name of at most 64 characters)");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] > '~') {
+            snprintf(err, errlen, "header name \"%.*s\" must be printable ASCII without blanks",
+                     (int)n, p);
+            return -1;
+        }
+    out->header = arena_strndup(arena, p, n);
+    for (size_t i = 0; i < ARRAY_LEN(own_headers); i++)
+        if (strcasecmp(out->header, own_headers[i]) == 0) {
+            snprintf(err, errlen, "%s is written by mxgate itself", own_headers[i]);
+            return -1;
+        }
+    p += n + 1 + strspn(p + n + 1, " \t");
+    out->text = arena_strdup(arena, p);
+    if (*p == '\0') {
+        snprintf(err, errlen, "add_header %s: needs a value", out->header);
+        return -1;
+    }
+    return check_text(out->text, err, errlen);
+}
+
+/* parse_score - score POINTS (-1000 to 1000, fractions allowed) */
+static int parse_score(const char *p, struct action *out, char *err, size_t errlen)
+{
+    char *end;
+    p += strspn(p, " \t");
+    out->points = strtod(p, &end);
+    end += strspn(end, " \t");
+    if (end == p || *end != '\0' || !isfinite(out->points) || fabs(out->points) > 1000) {
+        snprintf(err, errlen, "score needs a number of points from -1000 to 1000");
+        return -1;
+    }
+    return 0;
+}
+
+/* parse_plain - continue, accept, log: a known name and no arguments */
+static int parse_plain(const char *w, const char *p, const struct action *out, char *err,
+                       size_t errlen)
+{
+    if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
+        snprintf(err, errlen,
+                 "unknown action \"%s\" (continue, accept, reject, defer, greylist, tarpit, log, "
+                 "quarantine, add_header, score)",
+                 w);
+        return -1;
+    }
+    if (p[strspn(p, " \t")] != '\0') {
+        snprintf(err, errlen, "action %s takes no arguments", w);
+        return -1;
+    }
+    return 0;
+}
+
 /* action_parse - action text to struct */
 int action_parse(const char *text, struct arena *arena, struct action *out, char *err,
                  size_t errlen)
@@ -172,61 +243,71 @@ int action_parse(const char *text, struct arena *arena, struct action *out, char
         return parse_reply(p, out->kind == ACTION_REJECT ? '5' : '4', arena, out, err, errlen);
     if (out->kind == ACTION_TARPIT)
         return parse_tarpit(p, out, err, errlen);
+    if (out->kind == ACTION_ADD_HEADER)
+        return parse_header(p, arena, out, err, errlen);
+    if (out->kind == ACTION_SCORE)
+        return parse_score(p, out, err, errlen);
     if (out->kind == ACTION_QUARANTINE) {
         p += strspn(p, " \t");
         out->text = arena_strdup(arena, *p ? p : "held by policy ({check}={result})");
         return check_text(out->text, err, errlen);
     }
-    if (strcmp(w, "continue") != 0 && out->kind == ACTION_CONTINUE) {
-        snprintf(err, errlen,
-                 "unknown action \"%s\" (continue, accept, reject, defer, greylist, tarpit, log, "
-                 "quarantine)",
-                 w);
-        return -1;
-    }
-    if (p[strspn(p, " \t")] != '\0') {
-        snprintf(err, errlen, "action %s takes no arguments", w);
-        return -1;
-    }
-    return 0;
+    return parse_plain(w, p, out, err, errlen);
+}
+
+/* action_stage - the earliest stage an action can be applied at */
+static enum stage action_stage(enum action_kind kind)
+{
+    if (kind == ACTION_GREYLIST) /* a triplet needs a recipient */
+        return STAGE_RCPT;
+    if (kind == ACTION_QUARANTINE || kind == ACTION_ADD_HEADER) /* only at end of message */
+        return STAGE_EOM;
+    return kind == ACTION_SCORE ? STAGE_MAIL : STAGE_CONNECT; /* a score is per transaction */
 }
 
 /* rule_compile - condition and action into a rule */
 int rule_compile(const char *cond, const char *action, const struct lists *lists,
                  struct arena *arena, struct rule *out, char *err, size_t errlen)
 {
+    struct expr_needs needs = {.stage = STAGE_CONNECT};
     memset(out, 0, sizeof(*out));
-    out->stage = STAGE_CONNECT;
     if (cond) {
         out->cond_text = arena_strdup(arena, cond);
-        out->cond = expr_compile(cond, lists, arena, &out->checks, &out->stage, err, errlen);
+        out->cond = expr_compile(cond, lists, arena, &needs, err, errlen);
         if (out->cond == NULL)
             return -1;
-        if (out->stage < STAGE_CONNECT)
-            out->stage = STAGE_CONNECT;
     }
     if (action_parse(action, arena, &out->action, err, errlen) < 0)
         return -1;
-    if (out->action.kind == ACTION_GREYLIST) { /* a triplet needs a recipient */
+    out->checks = needs.checks;
+    out->reads_score = needs.score;
+    out->macros = needs.macros;
+    out->stage = needs.stage < STAGE_CONNECT ? STAGE_CONNECT : needs.stage;
+    if (out->action.kind == ACTION_GREYLIST)
         out->checks |= 1u << CHECK_ID_greylist;
-        if (out->stage < STAGE_RCPT)
-            out->stage = STAGE_RCPT;
-    }
-    if (out->action.kind == ACTION_QUARANTINE) /* the MTA holds only at end of message */
-        out->stage = STAGE_EOM;
+    if (out->action.kind == ACTION_QUARANTINE || out->stage < action_stage(out->action.kind))
+        out->stage = action_stage(out->action.kind);
     return 0;
 }
 
 /* rule_goes_on - actions that do not end evaluation by themselves */
 bool rule_goes_on(enum action_kind kind)
 {
-    return kind == ACTION_TARPIT || kind == ACTION_LOG || kind == ACTION_GREYLIST;
+    return kind == ACTION_TARPIT || kind == ACTION_LOG || kind == ACTION_GREYLIST ||
+           kind == ACTION_ADD_HEADER || kind == ACTION_SCORE;
+}
+
+/* count - one more match of r, applied or in shadow */
+static void count(const struct rule *r, bool shadow)
+{
+    if (r->count)
+        atomic_fetch_add_explicit(shadow ? &r->count->shadowed : &r->count->enforced, 1,
+                                  memory_order_relaxed);
 }
 
 /* rules_eval - first decisive rule among those of stages lo..hi */
 struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
-                          const struct expr_env *env,
-                          struct verdict (*interim)(void *, const struct rule *))
+                          const struct expr_env *env, const struct rule_calls *calls)
 {
     for (size_t i = 0; i < rs->count; i++) {
         const struct rule *r = &rs->rules[i];
@@ -234,14 +315,21 @@ struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi
             continue;
         if (r->cond && !expr_eval(r->cond, env))
             continue;
+        count(r, r->shadow);
+        if (r->shadow) {
+            if (calls->shadow)
+                calls->shadow(env->arg, r);
+            continue;
+        }
         if (!rule_goes_on(r->action.kind))
             return (struct verdict){.kind = r->action.kind, .rule = r, .action = &r->action};
-        struct verdict v = interim(env->arg, r);
+        struct verdict v = calls->interim(env->arg, r);
         if (v.kind != ACTION_CONTINUE)
             return v;
     }
     return (struct verdict){0};
 }
+
 /* append - add n bytes of s to the buffer being built */
 static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
@@ -254,21 +342,22 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n
     (*buf)[*len] = '\0';
 }
 
-/* append_clean - add a value, doubling % and dropping control characters */
-static void append_clean(char **buf, size_t *len, size_t *cap, const char *v)
+/* append_clean - add a value, doubling % (for replies) and dropping control
+ * characters */
+static void append_clean(char **buf, size_t *len, size_t *cap, const char *v, bool percent)
 {
     for (; v && *v; v++) {
         if ((unsigned char)*v < 0x20 || *v == 0x7f)
             continue;
         append(buf, len, cap, v, 1);
-        if (*v == '%')
+        if (*v == '%' && percent)
             append(buf, len, cap, "%", 1);
     }
 }
 
-/* rule_expand - reply text with placeholders filled */
-char *rule_expand(const char *tmpl, const char *(*value)(void *arg, const char *name), void *arg,
-                  struct arena *arena)
+/* expand - a template with placeholders filled, at most max bytes */
+static char *expand(const char *tmpl, const char *(*value)(void *arg, const char *name), void *arg,
+                    struct arena *arena, bool percent, size_t max)
 {
     size_t len = 0, cap = 128;
     char *buf = xmalloc(cap), name[32];
@@ -278,13 +367,27 @@ char *rule_expand(const char *tmpl, const char *(*value)(void *arg, const char *
         if (end && (size_t)(end - p) < sizeof(name)) {
             memcpy(name, p + 1, (size_t)(end - p - 1));
             name[end - p - 1] = '\0';
-            append_clean(&buf, &len, &cap, value(arg, name));
+            append_clean(&buf, &len, &cap, value(arg, name), percent);
             p = end;
         } else {
-            append_clean(&buf, &len, &cap, (char[]){*p, '\0'});
+            append_clean(&buf, &len, &cap, (char[]){*p, '\0'}, percent);
         }
     }
-    char *out = arena_strdup(arena, buf);
+    char *out = arena_strndup(arena, buf, len < max ? len : max);
     free(buf);
     return out;
+}
+
+/* rule_expand - reply text with placeholders filled */
+char *rule_expand(const char *tmpl, const char *(*value)(void *arg, const char *name), void *arg,
+                  struct arena *arena)
+{
+    return expand(tmpl, value, arg, arena, true, (size_t)-1);
+}
+
+/* rule_expand_header - header value with placeholders filled */
+char *rule_expand_header(const char *tmpl, const char *(*value)(void *arg, const char *name),
+                         void *arg, struct arena *arena)
+{
+    return expand(tmpl, value, arg, arena, false, 900);
 }

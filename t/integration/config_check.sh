@@ -49,6 +49,47 @@ check_bad sanity_word 'rules = ( { if = "sanity is html"; do = "log"; } );\n' \
 check_bad quarantine_args 'rules = ( { if = "dmarc is quarantine"; do = "quarantine {nope}"; } );\n' \
     "2: rule 1: unknown placeholder \"{nope}\" in reply text"
 
+# The rule language: unknown checks and words, malformed networks and
+# patterns, bad actions and rule settings, each with file and line.
+check_bad unknown_check 'rules = ( { if = "spam is high"; do = "reject"; } );\n' \
+    "2: rule 1: condition \"spam is high\", column 1: unknown check or fact"
+check_bad unknown_word 'rules = ( { if = "spf in (fail, softfial)"; do = "log"; } );\n' \
+    "2: rule 1: condition \"spf in (fail, softfial)\", column 15: check spf has no result \"softfial\""
+check_bad list_cidr 'lists = {\n  nets = [ "192.0.2.0/24",\n           "10.0.0.0/33" ];\n};\n' \
+    "4: list nets: \"10.0.0.0/33\": bad prefix length (0..32)"
+check_bad list_host_bits 'lists = { nets = [ "10.1.0.0/8" ]; };\n' \
+    "2: list nets: \"10.1.0.0/8\": address has bits set beyond the /8 prefix"
+check_bad list_glob 'lists = { helos = [ "[abc" ]; };\n' \
+    "2: list helos: \"[abc\": a '[' without its ']'"
+check_bad inline_cidr 'rules = ( { if = "client_addr in (192.0.2.0/24, 2001:db8::/129)"; do = "accept"; } );\n' \
+    "2: rule 1: condition \"client_addr in (192.0.2.0/24, 2001:db8::/129)\", column 16: \"2001:db8::/129\": bad prefix length (0..128)"
+check_bad inline_quote "rules = ( { if = \"helo_name is 'x.example\"; do = \"reject\"; } );\\n" \
+    "2: rule 1: condition \"helo_name is 'x.example\", column 14: quote without its end"
+check_bad unknown_list 'rules = ( { if = "client_addr in allow_clients"; do = "accept"; } );\n' \
+    "2: rule 1: condition \"client_addr in allow_clients\", column 16: unknown list (define it in lists = { ... })"
+check_bad bad_macro 'rules = ( { if = "macro tls_version is x"; do = "log"; } );\n' \
+    "2: rule 1: condition \"macro tls_version is x\", column 7: expected a macro name such as {tls_version} or i"
+check_bad bad_score_test 'rules = ( { if = "score > lots"; do = "reject"; } );\n' \
+    "2: rule 1: condition \"score > lots\", column 9: expected a number"
+check_bad bad_score 'rules = ( { do = "score many"; } );\n' \
+    "2: rule 1: score needs a number of points from -1000 to 1000"
+check_bad bad_add_header 'rules = ( { do = "add_header X-Policy"; } );\n' \
+    "2: rule 1: add_header needs NAME: TEXT (a name of at most 64 characters)"
+check_bad own_header 'rules = (\n  { do = "log"; },\n  { do = "add_header Received-SPF: pass"; }\n);\n' \
+    "4: rule 2: Received-SPF is written by mxgate itself"
+check_bad rule_setting 'rules = ( { if = "rcpt is x"; do = "reject"; shaddow = true; } );\n' \
+    "2: unknown setting \"shaddow\" in rule 1 (if, do, shadow)"
+check_bad rule_shadow 'rules = ( { do = "reject"; shadow = 1; } );\n' "2: shadow must be true or false"
+check_bad global_shadow 'shadow = "yes";\n' "2: shadow must be true or false"
+
+# A bad entry of a list file is named with the list file's own line.
+printf '# clients we never refuse\n198.51.100.0/24\n\n2001:db8::/129   # typo\n' > "$WORK/allow-clients"
+printf 'socket = "unix:/tmp/x.sock";\nlists = { allow_clients = "file:allow-clients"; };\n' > "$WORK/listfile.conf"
+"$MXGATE" -n -c "$WORK/listfile.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc" 1 "-n exits 1 for a bad list file entry"
+expect_eq "$(cat "$WORK/out")" "$WORK/allow-clients:4: list allow_clients: \"2001:db8::/129\": bad prefix length (0..128)" \
+    "a bad list file entry is named with the list file and its line"
+
 printf 'socket = "unix:/tmp/x.sock";\nsocket_mode = ;\n' > "$WORK/syntax.conf"
 "$MXGATE" -n -c "$WORK/syntax.conf" > "$WORK/out" 2>&1; rc=$?
 expect_eq "$rc" 1 "-n exits 1 for a syntax error"

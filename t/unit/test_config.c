@@ -192,6 +192,36 @@ static void a_check_that_reads_another_makes_it_run(void)
     config_unref(&cfg);
 }
 
+/* shadow_scores_and_macros_are_read - rule settings the loader derives */
+static void shadow_scores_and_macros_are_read(void)
+{
+    char err[400];
+    struct config *cfg =
+        load_text("shadow = true;\n"
+                  "lists = { nets = [ \"192.0.2.0/24\", \"2001:db8::/32\", \"*.example\" ]; };\n"
+                  "rules = (\n"
+                  "  { if = \"client_addr in nets\"; do = \"score 1\"; },\n"
+                  "  { if = \"score >= 1\"; do = \"reject\"; shadow = false; },\n"
+                  "  { if = \"dkim is fail\"; do = \"score 2\"; },\n"
+                  "  { if = \"score >= 3 and macro {tls_version} is x\"; do = \"reject\"; },\n"
+                  "  { if = \"macro j is y or macro {tls_version} is z\"; do = \"log\"; }\n"
+                  ");\n",
+                  err, sizeof(err));
+    CHECK(cfg != NULL);
+    if (cfg == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    const struct rule *r = cfg->rules.rules;
+    CHECK(r[0].shadow && !r[1].shadow && r[2].shadow && r[3].shadow);
+    CHECK(r[0].stage == STAGE_MAIL && r[1].stage == STAGE_MAIL);
+    CHECK(r[2].stage == STAGE_EOM && r[3].stage == STAGE_EOM); /* waits for rule 3's points */
+    CHECK(cfg->rules.scores && r[0].count && r[0].count->enforced == 0);
+    CHECK_STR(cfg->rules.macros, "{tls_version} j");
+    CHECK(lists_find(&cfg->lists, "nets")->ncidrs == 2);
+    config_unref(&cfg);
+}
+
 #define CONFIG_TESTS(T)                                     \
     T(an_empty_file_gives_the_documented_defaults)          \
     T(a_full_file_is_read)                                  \
@@ -203,6 +233,7 @@ static void a_check_that_reads_another_makes_it_run(void)
     T(a_snapshot_outlives_its_replacement_while_referenced) \
     T(lists_tarpit_and_authserv_id_are_read)                \
     T(bad_lists_and_tarpit_settings_name_file_and_line)     \
-    T(a_check_that_reads_another_makes_it_run)
+    T(a_check_that_reads_another_makes_it_run)              \
+    T(shadow_scores_and_macros_are_read)
 
 TEST_MAIN(CONFIG_TESTS)
