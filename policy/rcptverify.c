@@ -4,7 +4,7 @@
  * an SMTP probe (rcptverify_probe.c) and remembered in the state store
  * (rcptverify_cache.c).
  *
- * Words: none (not a relayed domain, or not configured), ok, unknown,
+ * Words: none (not a relayed domain, not configured, or no IP client), ok, unknown,
  * temperror (see rcptverify.h). Only the configured primaries are ever
  * probed: never a sender's servers (sender callouts make us a tool against
  * third parties). */
@@ -48,6 +48,8 @@ static struct check_result rcptverify_finish(struct conn *c, const void *setting
     (void)state;
     if (s == NULL || s->domains.count == 0)
         return result(RV_NONE, "rcptverify is not configured");
+    if (c->addr.family == 0) /* local submission: a refused recipient would stay queued */
+        return result(RV_NONE, "no IP client");
     if (c->rcpt == NULL || c->rcpt[0] == '\0')
         return result(RV_NONE, "no recipient");
     char *addr = str_lower(arena_strdup(c->msg, c->rcpt)), *at = strrchr(addr, '@');

@@ -81,6 +81,11 @@ expect_grep "NOQUEUE: rcptverify: probe to=<unknown1@example\.net> primary=$main
 expect_grep "reject: RCPT from client\.example\[192\.0\.2\.10\]: 550 5\.1\.1 .*to=<unknown1@example\.net> .*check=rcptverify:unknown" \
     "$MXGATE_LOG" "the decision line names check=rcptverify:unknown"
 
+printf 'connect localhost unknown\nhelo localhost\nmail <alice@sender.test>\nrcpt <unknown1@example.net>\nquit\n' > "$WORK/local.script"
+"$MILTERC" -s "$MXGATE_SOCKET" "$WORK/local.script" > "$WORK/local.out" 2> /dev/null
+expect_eq "$(cat "$WORK/local.out")" "rcpt <unknown1@example.net>: reject 550 5.7.0 rcptverify none: no IP client" \
+    "local submission (no IP client) is none: a refused recipient would stay in Postfix's queue"
+
 run second known1@example.net unknown1@example.net
 head -2 "$WORK/first.expected" > "$WORK/second.expected"
 diff -u "$WORK/second.expected" "$WORK/second.out" >&2 || fail "second: replies differ"
