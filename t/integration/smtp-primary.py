@@ -94,6 +94,7 @@ class Handler(socketserver.StreamRequestHandler):
 
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
+    request_queue_size = 128
     daemon_threads = True
 
 
