@@ -75,6 +75,7 @@ void conn_set_rcpt(struct conn *c, const char *addr)
 {
     c->rcpt = addr;
     c->rcpt_exempt = c->grey_later = false;
+    conn_forget_stage(c, STAGE_RCPT); /* their results are about the previous recipient */
 }
 
 /* conn_add_rcpt - append to the message's recipients */

@@ -179,6 +179,20 @@ enum store_status store_expire(struct store *st, int64_t now, unsigned long *rem
     return st->be->expire(st->h, now, removed);
 }
 
+/* store_rcpt_get - delegate */
+enum store_status store_rcpt_get(struct store *st, const char *addr, int64_t now,
+                                 struct rcpt_entry *out)
+{
+    return st->be->rcpt_get(st->h, addr, now, out);
+}
+
+/* store_rcpt_put - delegate */
+enum store_status store_rcpt_put(struct store *st, const char *addr, const struct rcpt_entry *e,
+                                 int64_t now)
+{
+    return st->be->rcpt_put(st->h, addr, e, now);
+}
+
 /* store_dmarc_day - the UTC day of t, rounded down */
 int64_t store_dmarc_day(int64_t t)
 {

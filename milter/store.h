@@ -144,8 +144,29 @@ enum store_status store_grey_stats(struct store *st, int64_t now, struct grey_st
 
 /* store_expire - housekeeping: delete what expired before now (in small
  * batches, never holding the backend for long), DMARC history older than
- * STORE_DMARC_RETENTION_DAYS included; *removed counts rows. */
+ * STORE_DMARC_RETENTION_DAYS and expired recipient answers included;
+ * *removed counts rows. */
 enum store_status store_expire(struct store *st, int64_t now, unsigned long *removed);
+
+/* --- recipient verification (rcptverify: the primaries' answers) ------- */
+
+/* What a primary MX said about a recipient, remembered until expires. */
+struct rcpt_entry {
+    bool known;      /* the primary accepted RCPT TO (2xx); false: refused (5xx) */
+    int64_t expires; /* unix time; store_expire drops the entry after it */
+};
+
+/* store_rcpt_get - the answer remembered for addr (lowercase) that is alive
+ * at now (expires >= now): STORE_FOUND with *out, STORE_MISSING, or
+ * STORE_TRYLATER (*out untouched). Any thread. */
+enum store_status store_rcpt_get(struct store *st, const char *addr, int64_t now,
+                                 struct rcpt_entry *out);
+
+/* store_rcpt_put - remember e for addr (lowercase), replacing what was
+ * there: STORE_FOUND, or STORE_TRYLATER when nothing was written. now is
+ * the caller's clock (Redis: the key's TTL is e->expires - now). Any thread. */
+enum store_status store_rcpt_put(struct store *st, const char *addr, const struct rcpt_entry *e,
+                                 int64_t now);
 
 /* --- DMARC history (for aggregate reports) ------------------------------ */
 

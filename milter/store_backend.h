@@ -32,9 +32,13 @@ struct store_backend {
     enum store_status (*net_allow)(void *h, const char *net, int64_t until, bool by_operator);
     enum store_status (*grey_drop)(void *h, const char *match, unsigned long *dropped);
     enum store_status (*grey_stats)(void *h, int64_t now, struct grey_stats *out);
-    /* expire - greylisting's expired rows and the DMARC days before
-     * store_dmarc_oldest(now). */
+    /* expire - greylisting's and rcptverify's expired rows and the DMARC
+     * days before store_dmarc_oldest(now). */
     enum store_status (*expire)(void *h, int64_t now, unsigned long *removed);
+    /* rcpt_get, rcpt_put - as in store.h. */
+    enum store_status (*rcpt_get)(void *h, const char *addr, int64_t now, struct rcpt_entry *out);
+    enum store_status (*rcpt_put)(void *h, const char *addr, const struct rcpt_entry *e,
+                                  int64_t now);
     /* dmarc_record, dmarc_each - as in store.h; the row's strings are never NULL. */
     enum store_status (*dmarc_record)(void *h, const struct dmarc_row *row);
     enum store_status (*dmarc_each)(void *h, int64_t day_from, int64_t day_to,

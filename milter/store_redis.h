@@ -2,7 +2,8 @@
  * store_redis.c owns the connection pool and the faults,
  * store_redis_spec.c the spec, store_redis_ops.c the keys, the scripts and
  * the greylisting operations, store_redis_scan.c the operator calls,
- * store_redis_dmarc.c the DMARC history. Nothing else includes this
+ * store_redis_dmarc.c the DMARC history, store_redis_rcpt.c rcptverify's
+ * cache. Nothing else includes this
  * header. */
 #ifndef MXGATE_STORE_REDIS_H
 #define MXGATE_STORE_REDIS_H
@@ -116,5 +117,9 @@ enum store_status
 rd_dmarc_each(void *h, int64_t day_from, int64_t day_to,
               int (*fn)(void *arg, const struct dmarc_row *row, unsigned long count), void *arg);
 enum store_status rd_dmarc_expire(void *h, int64_t now, unsigned long *removed);
+
+/* rcptverify's cache (store_redis_rcpt.c): keys with a TTL, no housekeeping. */
+enum store_status rd_rcpt_get(void *h, const char *addr, int64_t now, struct rcpt_entry *out);
+enum store_status rd_rcpt_put(void *h, const char *addr, const struct rcpt_entry *e, int64_t now);
 
 #endif

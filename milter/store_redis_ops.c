@@ -280,6 +280,8 @@ const struct store_backend store_backend_redis = {
     .grey_drop = rd_grey_drop,
     .grey_stats = rd_grey_stats,
     .expire = rd_dmarc_expire,
+    .rcpt_get = rd_rcpt_get,
+    .rcpt_put = rd_rcpt_put,
     .dmarc_record = rd_dmarc_record,
     .dmarc_each = rd_dmarc_each,
 };

@@ -46,6 +46,10 @@ static const char *const migrations[] = {
     " disposition TEXT NOT NULL, dmarc_result TEXT NOT NULL, count INTEGER NOT NULL,"
     " UNIQUE (day, source_ip, header_from, envelope_from, spf_domain, spf_result, dkim,"
     " policy_published, disposition, dmarc_result));",
+    /* 3: rcptverify's cache of the primaries' answers about recipients. */
+    "CREATE TABLE rcpt (addr TEXT NOT NULL PRIMARY KEY, known INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX rcpt_expires ON rcpt (expires);",
 };
 
 struct sq {

@@ -1,7 +1,8 @@
 /* store_sqlite.h - internals of the SQLite backend, shared by its files:
  * store_sqlite.c owns the connection pool, the schema and the faults,
  * store_sqlite_ops.c the statements and the greylisting operations,
- * store_sqlite_dmarc.c the DMARC history's. Nothing else includes this
+ * store_sqlite_dmarc.c the DMARC history's, store_sqlite_rcpt.c rcptverify's
+ * cache. Nothing else includes this
  * header. */
 #ifndef MXGATE_STORE_SQLITE_H
 #define MXGATE_STORE_SQLITE_H
@@ -29,6 +30,9 @@ enum sq_stmt {
     SQ_DMARC_RECORD,
     SQ_DMARC_EACH,
     SQ_EXPIRE_DMARC,
+    SQ_RCPT_GET,
+    SQ_RCPT_PUT,
+    SQ_EXPIRE_RCPT,
     SQ_COUNT
 };
 
@@ -90,5 +94,9 @@ enum store_status sq_dmarc_record(void *h, const struct dmarc_row *row);
 enum store_status
 sq_dmarc_each(void *h, int64_t day_from, int64_t day_to,
               int (*fn)(void *arg, const struct dmarc_row *row, unsigned long count), void *arg);
+
+/* sq_rcpt_get, sq_rcpt_put - rcptverify's cache (store_sqlite_rcpt.c). */
+enum store_status sq_rcpt_get(void *h, const char *addr, int64_t now, struct rcpt_entry *out);
+enum store_status sq_rcpt_put(void *h, const char *addr, const struct rcpt_entry *e, int64_t now);
 
 #endif

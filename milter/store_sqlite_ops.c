@@ -59,6 +59,12 @@ const char *const sq_sql[SQ_COUNT] = {
                       " ORDER BY " DMARC_KEY,
     [SQ_EXPIRE_DMARC] = "DELETE FROM dmarc WHERE rowid IN"
                         " (SELECT rowid FROM dmarc WHERE day < ?1 LIMIT ?2)",
+    [SQ_RCPT_GET] = "SELECT known, expires FROM rcpt WHERE addr = ?1 AND expires >= ?2",
+    [SQ_RCPT_PUT] = "INSERT INTO rcpt (addr, known, expires) VALUES (?1, ?2, ?3)"
+                    " ON CONFLICT (addr) DO UPDATE SET known = excluded.known,"
+                    " expires = excluded.expires",
+    [SQ_EXPIRE_RCPT] = "DELETE FROM rcpt WHERE addr IN"
+                       " (SELECT addr FROM rcpt WHERE expires < ?1 LIMIT ?2)",
 };
 
 /* sq_text - bind a string that outlives the statement's use */
@@ -308,6 +314,8 @@ static enum store_status sq_expire(void *h, int64_t now, unsigned long *removed)
         rc = expire_table(h, c, SQ_EXPIRE_NET, now, removed);
     if (rc == SQLITE_OK)
         rc = expire_table(h, c, SQ_EXPIRE_DMARC, store_dmarc_oldest(now), removed);
+    if (rc == SQLITE_OK)
+        rc = expire_table(h, c, SQ_EXPIRE_RCPT, now, removed);
     return sq_return(h, c, rc, STORE_FOUND);
 }
 
@@ -324,6 +332,8 @@ const struct store_backend store_backend_sqlite = {
     .grey_drop = sq_grey_drop,
     .grey_stats = sq_grey_stats,
     .expire = sq_expire,
+    .rcpt_get = sq_rcpt_get,
+    .rcpt_put = sq_rcpt_put,
     .dmarc_record = sq_dmarc_record,
     .dmarc_each = sq_dmarc_each,
 };

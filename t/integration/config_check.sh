@@ -46,6 +46,16 @@ check_bad dmarc_standard 'checks = { dmarc = { standard = "rfc7490"; }; };\n' \
     "2: checks.dmarc: standard must be \"rfc9989\" or \"rfc7489\""
 check_bad sanity_word 'rules = ( { if = "sanity is html"; do = "log"; } );\n' \
     "2: rule 1: condition \"sanity is html\", column 11: check sanity has no result \"html\""
+check_bad rcptverify_primary 'checks = {\n  rcptverify = { domains = [ "example.net" ];\n    primaries = [ "mx1.example.net:25" ]; };\n};\n' \
+    "3: checks.rcptverify: primaries: \"mx1.example.net:25\" is not an address literal with an optional port (\"192.0.2.25:25\", \"[2001:db8::25]:25\")"
+check_bad rcptverify_nothing 'checks = { rcptverify = { domains = [ "example.net" ]; }; };\n' \
+    "2: checks.rcptverify: rcptverify needs primaries to probe, or a recipients list"
+check_bad rcptverify_no_domains 'checks = { rcptverify = { primaries = [ "192.0.2.25" ]; }; };\n' \
+    "2: checks.rcptverify: rcptverify needs domains (the relayed domains it verifies)"
+check_bad rcptverify_file 'checks = { rcptverify = { domains = "file:no-such-file"; recipients = [ "a@x" ]; }; };\n' \
+    "2: checks.rcptverify: cannot read $WORK/no-such-file: No such file or directory"
+check_bad rcptverify_word 'rules = ( { if = "rcptverify is fail"; do = "log"; } );\n' \
+    "2: rule 1: condition \"rcptverify is fail\", column 15: check rcptverify has no result \"fail\""
 check_bad quarantine_args 'rules = ( { if = "dmarc is quarantine"; do = "quarantine {nope}"; } );\n' \
     "2: rule 1: unknown placeholder \"{nope}\" in reply text"
 

@@ -55,7 +55,7 @@ static void open_refuses_a_bad_spec_and_keeps_a_good_one(void)
     struct fixture f;
     fixture_sqlite(&f, NULL);
     CHECK_STR(store_spec(f.st), f.spec);
-    CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 2);
+    CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 3);
     CHECK_INT(sql_int(f.db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
               1);
     fixture_close(&f);
@@ -366,7 +366,7 @@ static void schema_is_versioned_and_a_newer_one_is_left_alone(void)
     CHECK_INT(store_grey_each(f.st, NULL, count_row, &(int){0}), STORE_TRYLATER);
     CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 99);
     CHECK_INT(sql_int(f.db, "SELECT count(*) FROM grey"), 1); /* nothing dropped */
-    sql(f.db, "PRAGMA user_version = 2");
+    sql(f.db, "PRAGMA user_version = 3");
     CHECK(wait_for(f.st, STORE_TRYLATER, 0));
     CHECK_INT(state(f.st, key("192.0.2.0/24", "a@x", "rcpt@example.net"), T0 + 400), GREY_KNOWN);
     fixture_close(&f);
@@ -614,6 +614,61 @@ static void dmarc_calls_answer_trylater_when_the_store_cannot(void)
     fixture_close(&f);
 }
 
+/* --- rcptverify's cache ------------------------------------------------- */
+
+/* rcpt - store_rcpt_get at now: 1 known, 0 refused, -1 missing, -2 try-later */
+static int rcpt(struct store *st, const char *addr, int64_t now)
+{
+    struct rcpt_entry e = {.known = true, .expires = -7};
+    enum store_status s = store_rcpt_get(st, addr, now, &e);
+    if (s == STORE_FOUND)
+        CHECK(e.expires >= now);
+    return s == STORE_FOUND ? e.known : s == STORE_MISSING ? -1 : -2;
+}
+
+static void rcpt_answers_are_remembered_until_they_expire(void)
+{
+    struct fixture f;
+    fixture_open(&f, NULL);
+    CHECK_INT(rcpt(f.st, "bob@example.net", T0), -1);
+    struct rcpt_entry known = {.known = true, .expires = T0 + 100};
+    CHECK_INT(store_rcpt_put(f.st, "bob@example.net", &known, T0), STORE_FOUND);
+    CHECK_INT(rcpt(f.st, "bob@example.net", T0 + 50), 1);
+    CHECK_INT(rcpt(f.st, "bob@example.net", T0 + 100), 1);
+    CHECK_INT(rcpt(f.st, "bob@example.net", T0 + 101), -1);
+    CHECK_INT(rcpt(f.st, "carol@example.net", T0 + 50), -1);
+    struct rcpt_entry refused = {.known = false, .expires = T0 + 200};
+    CHECK_INT(store_rcpt_put(f.st, "bob@example.net", &refused, T0), STORE_FOUND);
+    CHECK_INT(rcpt(f.st, "bob@example.net", T0 + 150), 0); /* replaced */
+    fixture_close(&f);
+}
+
+static void rcpt_calls_answer_trylater_when_the_store_cannot(void)
+{
+    struct fixture f;
+    fixture_broken(&f);
+    struct rcpt_entry e = {.known = true, .expires = T0 + 100};
+    CHECK_INT(store_rcpt_put(f.st, "bob@example.net", &e, T0), STORE_TRYLATER);
+    CHECK_INT(rcpt(f.st, "bob@example.net", T0), -2);
+    fixture_close(&f);
+}
+
+static void rcpt_expire_drops_only_expired_answers(void)
+{
+    struct fixture f;
+    fixture_sqlite(&f, NULL);
+    struct rcpt_entry old = {.known = true, .expires = T0 + 10};
+    struct rcpt_entry alive = {.known = false, .expires = T0 + 1000};
+    CHECK_INT(store_rcpt_put(f.st, "old@example.net", &old, T0), STORE_FOUND);
+    CHECK_INT(store_rcpt_put(f.st, "alive@example.net", &alive, T0), STORE_FOUND);
+    unsigned long removed = 99;
+    CHECK_INT(store_expire(f.st, T0 + 20, &removed), STORE_FOUND);
+    CHECK_INT(removed, 1);
+    CHECK_INT(sql_int(f.db, "SELECT count(*) FROM rcpt"), 1);
+    CHECK_INT(rcpt(f.st, "alive@example.net", T0 + 20), 0);
+    fixture_close(&f);
+}
+
 static void dmarc_expire_removes_a_big_day_in_batches(void)
 {
     struct fixture f;
@@ -640,11 +695,11 @@ static void version_1_database_gains_the_dmarc_table_and_keeps_its_rows(void)
     fixture_sqlite(&f, NULL);
     pass(f.st, "192.0.2.0/24", "a@x", T0);
     store_unref(&f.st);
-    sql(f.db, "DROP TABLE dmarc; PRAGMA user_version = 1"); /* as version 1 made it */
+    sql(f.db, "DROP TABLE dmarc; DROP TABLE rcpt; PRAGMA user_version = 1"); /* as version 1 */
     reopen(&f);
     struct dmarc_row r = sample(D0);
     CHECK_INT(store_dmarc_record(f.st, &r), STORE_MISSING);
-    CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 2);
+    CHECK_INT(sql_int(f.db, "PRAGMA user_version"), 3);
     CHECK_INT(sql_int(f.db, "SELECT count FROM dmarc WHERE header_from = 'reject.dmarc.test'"), 1);
     CHECK_INT(state(f.st, key("192.0.2.0/24", "a@x", "rcpt@example.net"), T0 + 400), GREY_KNOWN);
     fixture_close(&f);
@@ -671,16 +726,19 @@ static void version_1_database_gains_the_dmarc_table_and_keeps_its_rows(void)
     N(dmarc_fields_come_back_as_recorded_whatever_they_hold)         \
     N(dmarc_each_gives_the_days_asked_in_order_and_stops_on_request) \
     N(dmarc_expire_drops_the_days_before_the_retention)              \
-    N(dmarc_calls_answer_trylater_when_the_store_cannot)
+    N(dmarc_calls_answer_trylater_when_the_store_cannot)             \
+    N(rcpt_answers_are_remembered_until_they_expire)                 \
+    N(rcpt_calls_answer_trylater_when_the_store_cannot)
 
-#define STORE_SQLITE_TESTS(T)                            \
-    T(specs_name_a_known_type_and_an_absolute_path)      \
-    T(logs_never_show_a_password)                        \
-    T(open_refuses_a_bad_spec_and_keeps_a_good_one)      \
-    T(expire_removes_only_expired_rows_in_batches)       \
-    T(schema_is_versioned_and_a_newer_one_is_left_alone) \
-    T(dmarc_expire_removes_a_big_day_in_batches)         \
-    T(version_1_database_gains_the_dmarc_table_and_keeps_its_rows)
+#define STORE_SQLITE_TESTS(T)                                      \
+    T(specs_name_a_known_type_and_an_absolute_path)                \
+    T(logs_never_show_a_password)                                  \
+    T(open_refuses_a_bad_spec_and_keeps_a_good_one)                \
+    T(expire_removes_only_expired_rows_in_batches)                 \
+    T(schema_is_versioned_and_a_newer_one_is_left_alone)           \
+    T(dmarc_expire_removes_a_big_day_in_batches)                   \
+    T(version_1_database_gains_the_dmarc_table_and_keeps_its_rows) \
+    T(rcpt_expire_drops_only_expired_answers)
 
 #define STORE_TESTS(X) STORE_NEUTRAL_TESTS(X) STORE_SQLITE_TESTS(X)
 
