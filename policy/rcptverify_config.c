@@ -35,11 +35,8 @@ static int read_list(const config_setting_t *g, struct arena *arena, struct list
         const char *slash = file ? strrchr(file, '/') : NULL, *path = v + 5;
         if (path[0] != '/' && slash)
             path = arena_printf(arena, "%.*s/%s", (int)(slash - file), file, path);
-        if (lists_read_file(path, arena, &out->patterns, &out->count, err, errlen) < 0)
-            return -1;
-        for (size_t i = 0; i < out->count; i++)
-            str_lower((char *)out->patterns[i]);
-        return 0;
+        unsigned *lines;
+        return lists_read_file(path, arena, &out->patterns, &out->count, &lines, err, errlen);
     }
     if (!config_setting_is_array(g) || config_setting_length(g) < 1) {
         snprintf(err, errlen, "%s must be [ \"pattern\", ... ] or \"file:PATH\"", out->name);
