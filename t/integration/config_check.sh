@@ -48,6 +48,16 @@ check_bad sanity_word 'rules = ( { if = "sanity is html"; do = "log"; } );\n' \
     "2: rule 1: condition \"sanity is html\", column 11: check sanity has no result \"html\""
 check_bad quarantine_args 'rules = ( { if = "dmarc is quarantine"; do = "quarantine {nope}"; } );\n' \
     "2: rule 1: unknown placeholder \"{nope}\" in reply text"
+check_bad dnsbl_zone 'checks = {\n  dnsbl = { zones = ( { zone = "bl..example"; } ); };\n};\n' \
+    "3: checks.dnsbl: zone \"bl..example\" is not a DNS zone name"
+check_bad dnswl_code 'checks = {\n  dnswl = {\n    zones = ( { zone = "wl.example"; codes = [ "127.0.10.3-127.0.10.0" ]; } );\n  };\n};\n' \
+    "3: checks.dnswl: zone wl.example: code \"127.0.10.3-127.0.10.0\" is not an IPv4 address or range A-B"
+check_bad rhsbl_weight 'checks = { rhsbl = { zones = ( { zone = "dbl.example"; weight = -2; } ); }; };\n' \
+    "2: checks.rhsbl: weight must be a number from 0 to 1000"
+check_bad rhsbl_helo_threshold 'checks = { rhsbl_helo = { threshold = 0; }; };\n' \
+    "2: checks.rhsbl_helo: threshold must be a number above 0, at most 1000"
+check_bad dnsbl_word 'rules = ( { if = "dnsbl is blocked"; do = "reject"; } );\n' \
+    "2: rule 1: condition \"dnsbl is blocked\", column 10: check dnsbl has no result \"blocked\""
 
 printf 'socket = "unix:/tmp/x.sock";\nsocket_mode = ;\n' > "$WORK/syntax.conf"
 "$MXGATE" -n -c "$WORK/syntax.conf" > "$WORK/out" 2>&1; rc=$?

@@ -4,6 +4,9 @@
 #include "addr.h"
 #include "arena.h"
 #include "dnsl.h"
+#include "lists.h"
+#include "registry.h"
+#include "rule.h"
 #include "testing.h"
 
 static char buf[400];
@@ -272,6 +275,71 @@ static void setting_mistakes_are_named(void)
     CHECK_STR(reason, "unknown setting \"zone\"");
 }
 
+/* The words the early-accept tests' checks answer, and which were asked. */
+static unsigned answered[CHECK_COUNT], asked;
+
+/* words - the env's check results: the table's, noting the ask */
+static unsigned words(void *arg, int id)
+{
+    (void)arg;
+    asked |= 1u << id;
+    return answered[id] ? answered[id] : 1u;
+}
+
+static const char *exempt_patterns[] = {"postmaster@*", NULL};
+static struct list exempt_list = {.name = "exempt_rcpt", .patterns = exempt_patterns, .count = 1};
+static const struct lists lists = {.v = &exempt_list, .count = 1};
+
+/* early - rules_accept_early at connect over rules given as condition,
+ * action pairs; the index of the accepting rule, or -1 */
+static int early(const char *const *pairs, size_t n)
+{
+    struct rule r[8];
+    struct arena *a = arena_create();
+    char err[200];
+    for (size_t i = 0; i < n; i++)
+        CHECK(rule_compile(pairs[2 * i], pairs[2 * i + 1], &lists, a, &r[i], err, sizeof(err)) ==
+              0);
+    struct ruleset rs = {.rules = r, .count = n};
+    struct expr_env env = {.words = words};
+    asked = 0;
+    const struct rule *got = rules_accept_early(&rs, STAGE_CONNECT, &env);
+    arena_destroy(&a);
+    return got ? (int)(got - r) : -1;
+}
+
+static void an_allow_list_accept_is_decided_at_connect(void)
+{
+    answered[CHECK_ID_dnswl] = 1u << DNSL_LISTED;
+    answered[CHECK_ID_dnsbl] = 1u << DNSL_LISTED;
+    const char *const plain[] = {"dnswl is listed", "accept", "dnsbl is listed", "reject"};
+    CHECK_INT(early(plain, 2), 0);
+    CHECK_INT((int)asked, 1 << CHECK_ID_dnswl); /* dnsbl was never asked */
+    /* a later-stage accept before it cannot change the outcome */
+    const char *const exempt[] = {"rcpt in exempt_rcpt", "accept", "dnswl is listed", "accept"};
+    CHECK_INT(early(exempt, 2), 1);
+    /* a connect rule before it decides first: a listed client stays refused */
+    const char *const first[] = {"dnsbl is listed", "reject", "dnswl is listed", "accept"};
+    CHECK_INT(early(first, 2), -1);
+    answered[CHECK_ID_dnsbl] = 1u << DNSL_NOTLISTED;
+    CHECK_INT(early(first, 2), 1);
+}
+
+static void a_later_rule_before_the_accept_keeps_it_for_rcpt(void)
+{
+    answered[CHECK_ID_dnswl] = 1u << DNSL_LISTED;
+    /* the sender is known at MAIL only: the rule may reject first */
+    const char *const sender[] = {"spf is fail", "reject", "dnswl is listed", "accept"};
+    CHECK_INT(early(sender, 2), -1);
+    CHECK_INT((int)asked, 0); /* nothing evaluated: no accept could be decided */
+    const char *const none[] = {"dnsbl is listed", "reject"};
+    CHECK_INT(early(none, 1), -1);
+    CHECK_INT((int)asked, 0);
+    answered[CHECK_ID_dnswl] = 1u << DNSL_TEMPERROR; /* doubt is not an accept */
+    const char *const wl[] = {"dnswl is listed", "accept"};
+    CHECK_INT(early(wl, 1), -1);
+}
+
 #define DNSL_TESTS(T)                                            \
     T(ipv4_octets_are_reversed)                                  \
     T(ipv6_nibbles_are_reversed)                                 \
@@ -285,6 +353,8 @@ static void setting_mistakes_are_named(void)
     T(a_failed_zone_that_could_reach_the_threshold_is_temperror) \
     T(an_error_code_beside_a_listing_code_is_still_a_listing)    \
     T(settings_are_read)                                         \
-    T(setting_mistakes_are_named)
+    T(setting_mistakes_are_named)                                \
+    T(an_allow_list_accept_is_decided_at_connect)                \
+    T(a_later_rule_before_the_accept_keeps_it_for_rcpt)
 
 TEST_MAIN(DNSL_TESTS)
