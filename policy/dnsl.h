@@ -113,8 +113,11 @@ void dnsl_start_domain(struct conn *c, const void *settings, struct arena *arena
 /* dnsl_finish - wait for every zone within the DNS budget and decide. */
 struct check_result dnsl_finish(struct conn *c, const void *settings, void *state);
 
-/* dnsl_zone_value - the i-th zone (settings order) that listed the subject
- * in a finished check's state, or NULL. */
-const char *dnsl_zone_value(const void *settings, const void *state, unsigned i);
+/* dnsl_zone_value - the i-th value (from 0) of a finished check's state for
+ * the rules' facts dnsbl_zone, dnswl_zone, rhsbl_zone, rhsbl_helo_zone: for
+ * each zone that listed the subject (whatever the threshold), in settings
+ * order, "ZONE" then "ZONE=CODE" for each listing code; NULL past the end,
+ * or when the check did not finish or checked nothing. */
+const char *dnsl_zone_value(const void *state, unsigned i);
 
 #endif

@@ -17,7 +17,7 @@ struct dnsl_state {
     const char *subject;  /* "192.0.2.1", "sender domain example.com"; NULL: not checked */
     const char *why;      /* why not checked */
     struct dns_query **q; /* one per zone; NULL where the name did not fit */
-    uint32_t listed;      /* bit per zone that listed the subject, once finished */
+    const char **values;  /* once finished: "ZONE" and "ZONE=CODE" of each listing zone */
 };
 
 /* new_state - a state for the check, with why until a subject is set */
@@ -66,28 +66,52 @@ void dnsl_start_domain(struct conn *c, const void *settings, struct arena *arena
         st->why = arena_printf(arena, "%s \"%s\" is not a usable domain name", what, domain);
 }
 
+/* zone_values - "ZONE", then "ZONE=CODE" per listing code, of each zone
+ * that listed the subject (bit in listed), NULL-terminated, in arena */
+static const char **zone_values(const struct dnsl_settings *s, const struct dnsl_answer *ans,
+                                uint32_t listed, struct arena *arena)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nzones && i < 32; i++)
+        n += (listed >> i & 1) ? 1 + ans[i].r->count : 0;
+    const char **v = arena_alloc(arena, (n + 1) * sizeof(*v)), **o = v;
+    for (size_t i = 0; i < s->nzones && i < 32; i++) {
+        if (!(listed >> i & 1))
+            continue;
+        *o++ = s->zones[i].zone;
+        for (size_t k = 0; k < ans[i].r->count; k++) {
+            const unsigned char *a = ans[i].r->rr[k].u.a;
+            if (dnsl_code(&s->zones[i], a) == DNSL_CODE_LISTED)
+                *o++ =
+                    arena_printf(arena, "%s=%u.%u.%u.%u", s->zones[i].zone, a[0], a[1], a[2], a[3]);
+        }
+    }
+    return v;
+}
+
 /* dnsl_finish - wait for the zones and decide */
 struct check_result dnsl_finish(struct conn *c, const void *settings, void *state)
 {
     const struct dnsl_settings *s = settings;
     struct dnsl_state *st = state;
     char reason[DNSL_REASON_MAX];
+    uint32_t listed;
     if (st == NULL || st->subject == NULL)
         return (struct check_result){DNSL_NONE, st ? st->why : "not checked"};
     struct dnsl_answer *ans = arena_alloc(st->arena, s->nzones * sizeof(*ans));
     for (size_t i = 0; i < s->nzones; i++)
         ans[i] = (struct dnsl_answer){&s->zones[i], st->q[i] ? conn_dns_wait(c, st->q[i]) : NULL};
-    enum dnsl_word w = dnsl_decide(s, ans, st->subject, reason, sizeof(reason), &st->listed);
+    enum dnsl_word w = dnsl_decide(s, ans, st->subject, reason, sizeof(reason), &listed);
+    st->values = zone_values(s, ans, listed, st->arena);
     return (struct check_result){(int)w, arena_strdup(st->arena, reason)};
 }
 
-/* dnsl_zone_value - the i-th listing zone */
-const char *dnsl_zone_value(const void *settings, const void *state, unsigned i)
+/* dnsl_zone_value - the i-th value of a finished check */
+const char *dnsl_zone_value(const void *state, unsigned i)
 {
-    const struct dnsl_settings *s = settings;
     const struct dnsl_state *st = state;
-    for (size_t k = 0; st && k < s->nzones && k < 32; k++)
-        if ((st->listed & (1u << k)) && i-- == 0)
-            return s->zones[k].zone;
+    for (unsigned k = 0; st && st->values && st->values[k]; k++)
+        if (k == i)
+            return st->values[k];
     return NULL;
 }

@@ -8,7 +8,8 @@
  *
  * CHECK is a registered check and WORD one of its result words; FACT is an
  * fact (rcpt, sender, rcpt_domain, sender_domain, client_addr, client_name,
- * from_domain, dkim_domain, list_id) and LIST a configured list name;
+ * from_domain, dkim_domain, list_id, dnsbl_zone, dnswl_zone, rhsbl_zone,
+ * rhsbl_helo_zone) and LIST a configured list name;
  * anything else is an error at load time. */
 #ifndef MXGATE_EXPR_H
 #define MXGATE_EXPR_H
@@ -34,6 +35,10 @@ enum fact {
     FACT_FROM_DOMAIN, /* the From header's domain (read by the dmarc check) */
     FACT_DKIM_DOMAIN, /* each passing DKIM signature's d= (several values) */
     FACT_LIST_ID,     /* the List-Id header's identifier (RFC 2919) */
+    FACT_DNSBL_ZONE,  /* each listing zone of a DNS list check: "ZONE", "ZONE=CODE" */
+    FACT_DNSWL_ZONE,
+    FACT_RHSBL_ZONE,
+    FACT_RHSBL_HELO_ZONE,
 };
 
 /* What evaluation asks: a check's result word (0 = no opinion), started and
