@@ -11,6 +11,16 @@ cp "$T/../contrib/freemail-domains" "$WORK/"
 expect_eq "$rc" 0 "the shipped configuration passes -n"
 expect_eq "$(cat "$WORK/out")" "configuration OK" "-n prints configuration OK"
 
+# The commented DNS list example of the shipped file, uncommented, passes too.
+a=$(grep -n '^  # dnsbl = {' "$WORK/shipped.conf" | cut -d: -f1)
+b=$(grep -n '^  # rhsbl_helo = {' "$WORK/shipped.conf" | cut -d: -f1)
+c=$(grep -n '^  # { if = "dnswl is listed"' "$WORK/shipped.conf" | cut -d: -f1)
+[ -n "$a" ] && [ -n "$b" ] && [ -n "$c" ] || fail "the shipped file has no commented DNS list example"
+sed -e "$a,$((b + 2))s/^  # /  /" -e "$c,$((c + 4))s/^  # /  /" "$WORK/shipped.conf" > "$WORK/dnsl.conf"
+expect_grep '^  dnsbl = \{' "$WORK/dnsl.conf" "the DNS list example is uncommented"
+"$MXGATE" -n -c "$WORK/dnsl.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc:$(cat "$WORK/out")" "0:configuration OK" "the shipped DNS list example passes -n"
+
 cat > "$WORK/bad.conf" <<'CONF'
 socket = "unix:/tmp/x.sock";
 rules = (
