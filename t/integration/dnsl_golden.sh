@@ -44,6 +44,23 @@ expect_eq "$(cat "$WORK/listed.out")" "rcpt <bob@example.net>: tempfail 451 4.7.
 pass "the SPF query of a client not in the allow list reached NSD"
 mxgate_stop
 
+# Without delay_reject the rules decide at their own stage: a listed client is
+# refused at connect, and the allow list's accept at connect still holds for
+# the whole connection (its SPF fail is never looked at).
+MXGATE_LOG="$WORK/mxgate-nodelay.log"
+mxgate_config "$T/integration/dnsl-test.conf" -e "s|@STORE@|$WORK/state.db|" \
+    -e 's|^hostnames|delay_reject = false;\nhostnames|'
+mxgate_start
+"$MILTERC" -s "$MXGATE_SOCKET" "$T/integration/dnsl-cases/bl_listed.script" > "$WORK/nodelay-bl.out" 2>&1
+expect_grep '^connect: reject 554 5\.7\.1 Service unavailable; client \[192\.0\.2\.20\] blocked: 192\.0\.2\.20 is listed in bl\.dnsl\.test \(127\.0\.0\.2\)$' \
+    "$WORK/nodelay-bl.out" "without delay_reject a listed client is refused at connect"
+"$MILTERC" -s "$MXGATE_SOCKET" "$T/integration/dnsl-cases/allow_listed.script" > "$WORK/nodelay-wl.out" 2>/dev/null
+expect_eq "$(cat "$WORK/nodelay-wl.out")" "$(printf 'connect: continue\nhelo: continue\nmail: continue\nrcpt <bob@example.net>: continue')" \
+    "without delay_reject the allow-listed client passes every stage, its SPF fail unseen"
+expect_grep 'accept: CONNECT from client\.example\[192\.0\.2\.30\]: .* check=dnswl:listed ' "$MXGATE_LOG" \
+    "the accept at connect is logged"
+mxgate_stop
+
 # The second daemon: DNS from dnsfault answering nothing; a 1 s DNS budget.
 addr="127.54.$((RANDOM % 250 + 1)).1" port=$((RANDOM % 20000 + 30000))
 "$DNSFAULT" -a "$addr" -p "$port" -l "$WORK/fault.log" -m drop &
