@@ -129,6 +129,15 @@ enum dnsl_code dnsl_code(const struct dnsl_zone *z, const unsigned char a[4])
     return DNSL_CODE_OTHER;
 }
 
+/* dnsl_lists - some A record of r is a listing code of z */
+bool dnsl_lists(const struct dnsl_zone *z, const struct dns_result *r)
+{
+    for (size_t i = 0; r && r->status == DNS_FOUND && i < r->count; i++)
+        if (dnsl_code(z, r->rr[i].u.a) == DNSL_CODE_LISTED)
+            return true;
+    return false;
+}
+
 /* read_number - a weight (from 0) or threshold (above 0), whole or not,
  * at most DNSL_MAX_WEIGHT */
 static int read_number(const config_setting_t *g, bool positive, double *out, char *err,
@@ -145,6 +154,18 @@ static int read_number(const config_setting_t *g, bool positive, double *out, ch
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* read_bool - true or false */
+static int read_bool(const config_setting_t *g, const struct dnsl_zone *z, bool *out, char *err,
+                     size_t errlen)
+{
+    if (config_setting_type(g) != CONFIG_TYPE_BOOL) {
+        snprintf(err, errlen, "zone %s: %s must be true or false", z->zone, config_setting_name(g));
+        return -1;
+    }
+    *out = config_setting_get_bool(g);
     return 0;
 }
 
@@ -206,6 +227,8 @@ static int read_zone(const config_setting_t *g, struct arena *arena, struct dnsl
             rc = read_codes(s, arena, z, err, errlen);
         else if (strcmp(name, "weight") == 0)
             rc = read_number(s, false, &z->weight, err, errlen);
+        else if (strcmp(name, "txt") == 0)
+            rc = read_bool(s, z, &z->txt, err, errlen);
         else if (strcmp(name, "zone") != 0) {
             snprintf(err, errlen, "zone %s: unknown setting \"%s\"", z->zone, name);
             rc = -1;

@@ -48,6 +48,7 @@ struct dnsl_zone {
     const struct dnsl_range *codes;
     size_t ncodes; /* 0: any answer in 127.0.0.0/8 that is not an error */
     double weight; /* 0: queried and reported, never counted */
+    bool txt;      /* when listed, ask TXT too and quote it in the reason */
 };
 
 struct dnsl_settings {
@@ -57,7 +58,8 @@ struct dnsl_settings {
 };
 
 /* dnsl_configure - checks.NAME = { zones = ( { zone = "Z"; codes = [
- * "127.0.0.2", "127.0.0.4-127.0.0.7" ]; weight = 2; }, ... ); threshold = 1; }
+ * "127.0.0.2", "127.0.0.4-127.0.0.7" ]; weight = 2; txt = true; }, ... );
+ * threshold = 1; }
  * into *settings (in arena); group may be NULL (no zones: the check says
  * none). 0, or -1 with the problem in err. */
 int dnsl_configure(const config_setting_t *group, struct arena *arena, void **settings, char *err,
@@ -93,8 +95,12 @@ enum dnsl_code dnsl_code(const struct dnsl_zone *z, const unsigned char a[4]);
 /* One zone's answer, as the decision sees it. */
 struct dnsl_answer {
     const struct dnsl_zone *zone;
-    const struct dns_result *r; /* NULL: the zone was not asked (the name did not fit) */
+    const struct dns_result *r;   /* NULL: the zone was not asked (the name did not fit) */
+    const struct dns_result *txt; /* the TXT answer for the same name, or NULL */
 };
+
+/* dnsl_lists - whether an A answer holds a listing code of zone z. */
+bool dnsl_lists(const struct dnsl_zone *z, const struct dns_result *r);
 
 /* dnsl_decide - the word for the zones' answers about subject ("192.0.2.1",
  * "domain example.com", ...), with a text for {reason} in reason (len bytes,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define DNSL_TEXT 512
+#define DNSL_TXT_MAX 200
 
 enum zone_state { ZONE_NOT = 0, ZONE_LISTED, ZONE_ERROR };
 
@@ -67,6 +68,22 @@ static enum zone_state found(const struct dnsl_answer *a, char *codes, char *bad
     return codes[0] ? ZONE_LISTED : bad[0] ? ZONE_ERROR : ZONE_NOT;
 }
 
+/* quote_txt - "; TEXT" of a TXT answer, printable ASCII only, at most
+ * DNSL_TXT_MAX characters (it may end up in an SMTP reply) */
+static void quote_txt(const struct dns_result *txt, char *codes)
+{
+    char text[DNSL_TXT_MAX + 3] = "; ";
+    size_t n = 2;
+    if (txt == NULL || txt->status != DNS_FOUND || txt->count == 0)
+        return;
+    for (size_t i = 0; i < txt->rr[0].u.txt.len && n < DNSL_TXT_MAX + 2; i++) {
+        unsigned char ch = (unsigned char)txt->rr[0].u.txt.data[i];
+        text[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+    }
+    text[n] = '\0';
+    cat(codes, text);
+}
+
 /* one_zone - a zone's state, with its part of the reason added to t */
 static enum zone_state one_zone(const struct dnsl_answer *a, struct tally *t)
 {
@@ -78,6 +95,8 @@ static enum zone_state one_zone(const struct dnsl_answer *a, struct tally *t)
     } else if (a->r != NULL && a->r->status == DNS_FOUND) {
         st = found(a, codes, bad, other);
     }
+    if (st == ZONE_LISTED)
+        quote_txt(a->txt, codes);
     if (other[0]) {
         snprintf(text, sizeof(text), "%s answered %s", a->zone->zone, other);
         add(t->other, ", ", text);

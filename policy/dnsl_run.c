@@ -89,6 +89,20 @@ static const char **zone_values(const struct dnsl_settings *s, const struct dnsl
     return v;
 }
 
+/* ask_txt - the TXT records of the listing zones that want them: all
+ * queries out before the first wait; a TXT that fails is only left out */
+static void ask_txt(struct conn *c, const struct dnsl_settings *s, const struct dnsl_state *st,
+                    struct dnsl_answer *ans)
+{
+    struct dns_query **t = arena_alloc(st->arena, (s->nzones + 1) * sizeof(*t));
+    for (size_t i = 0; i < s->nzones; i++)
+        if (s->zones[i].txt && dnsl_lists(&s->zones[i], ans[i].r))
+            t[i] = conn_dns_submit(c, st->arena, ans[i].r->name, DNS_T_TXT);
+    for (size_t i = 0; i < s->nzones; i++)
+        if (t[i] != NULL)
+            ans[i].txt = conn_dns_wait(c, t[i]);
+}
+
 /* dnsl_finish - wait for the zones and decide */
 struct check_result dnsl_finish(struct conn *c, const void *settings, void *state)
 {
@@ -100,7 +114,9 @@ struct check_result dnsl_finish(struct conn *c, const void *settings, void *stat
         return (struct check_result){DNSL_NONE, st ? st->why : "not checked"};
     struct dnsl_answer *ans = arena_alloc(st->arena, s->nzones * sizeof(*ans));
     for (size_t i = 0; i < s->nzones; i++)
-        ans[i] = (struct dnsl_answer){&s->zones[i], st->q[i] ? conn_dns_wait(c, st->q[i]) : NULL};
+        ans[i] = (struct dnsl_answer){.zone = &s->zones[i],
+                                      .r = st->q[i] ? conn_dns_wait(c, st->q[i]) : NULL};
+    ask_txt(c, s, st, ans);
     enum dnsl_word w = dnsl_decide(s, ans, st->subject, reason, sizeof(reason), &listed);
     st->values = zone_values(s, ans, listed, st->arena);
     return (struct check_result){(int)w, arena_strdup(st->arena, reason)};

@@ -52,7 +52,7 @@ mxgate_config "$T/integration/dnsl-test.conf" -e "s|@STORE@|$WORK/state.db|" \
     -e 's|^hostnames|delay_reject = false;\nhostnames|'
 mxgate_start
 "$MILTERC" -s "$MXGATE_SOCKET" "$T/integration/dnsl-cases/bl_listed.script" > "$WORK/nodelay-bl.out" 2>&1
-expect_grep '^connect: reject 554 5\.7\.1 Service unavailable; client \[192\.0\.2\.20\] blocked: 192\.0\.2\.20 is listed in bl\.dnsl\.test \(127\.0\.0\.2\)$' \
+expect_grep '^connect: reject 554 5\.7\.1 Service unavailable; client \[192\.0\.2\.20\] blocked: 192\.0\.2\.20 is listed in bl\.dnsl\.test \(127\.0\.0\.2; Listed by ' \
     "$WORK/nodelay-bl.out" "without delay_reject a listed client is refused at connect"
 "$MILTERC" -s "$MXGATE_SOCKET" "$T/integration/dnsl-cases/allow_listed.script" > "$WORK/nodelay-wl.out" 2>/dev/null
 expect_eq "$(cat "$WORK/nodelay-wl.out")" "$(printf 'connect: continue\nhelo: continue\nmail: continue\nrcpt <bob@example.net>: continue')" \

@@ -153,7 +153,8 @@ static void weights_are_summed_against_the_threshold(void)
     struct dns_result listed = {.status = DNS_FOUND, .count = 1, .rr = &r2};
     struct dns_result other = {.status = DNS_FOUND, .count = 1, .rr = &r3};
     struct dns_result nx = {.status = DNS_NXDOMAIN};
-    struct dnsl_answer ans[] = {{&zones[0], &listed}, {&zones[1], &listed}, {&zones[2], &nx}};
+    struct dnsl_answer ans[] = {
+        {&zones[0], &listed, NULL}, {&zones[1], &listed, NULL}, {&zones[2], &nx, NULL}};
     uint32_t bits;
     CHECK_INT(dnsl_decide(&s, ans, "192.0.2.1", reason, sizeof(reason), &bits), DNSL_LISTED);
     CHECK_STR(reason, "192.0.2.1 is listed in a.example (127.0.0.2), b.example (127.0.0.2)");
@@ -180,7 +181,8 @@ static void a_failed_zone_that_could_reach_the_threshold_is_temperror(void)
     struct dns_result timeout = {.status = DNS_TRYLATER, .why = "timeout"};
     struct dns_result spamhaus = {.status = DNS_FOUND, .count = 1, .rr = &refused};
     struct dns_result nx = {.status = DNS_NXDOMAIN};
-    struct dnsl_answer ans[] = {{&zones[0], &listed}, {&zones[1], &timeout}, {&zones[2], &nx}};
+    struct dnsl_answer ans[] = {
+        {&zones[0], &listed, NULL}, {&zones[1], &timeout, NULL}, {&zones[2], &nx, NULL}};
     CHECK_INT(dnsl_decide(&s, ans, "192.0.2.1", reason, sizeof(reason), NULL), DNSL_TEMPERROR);
     CHECK_STR(reason, "192.0.2.1 could not be checked: b.example (timeout); listed in a.example "
                       "(127.0.0.2)");
@@ -202,7 +204,7 @@ static void an_error_code_beside_a_listing_code_is_still_a_listing(void)
     const struct dnsl_settings s = {.zones = zones, .nzones = 1, .threshold = 1};
     struct dns_rr two[] = {rr(0x1fe), rr(4)};
     struct dns_result r = {.status = DNS_FOUND, .count = 2, .rr = two};
-    struct dnsl_answer ans[] = {{&zones[0], &r}};
+    struct dnsl_answer ans[] = {{&zones[0], &r, NULL}};
     CHECK_INT(dnsl_decide(&s, ans, "d", reason, sizeof(reason), NULL), DNSL_LISTED);
     CHECK_STR(reason, "d is listed in a.example (127.0.0.4)");
     r.count = 1; /* only the refusal: an error, with the default threshold temperror */
@@ -215,6 +217,31 @@ static struct arena *arena; /* the settings read, until exit */
 static void free_arena(void)
 {
     arena_destroy(&arena);
+}
+
+static void a_listing_zone_s_txt_is_quoted_in_printable_ascii(void)
+{
+    const struct dnsl_zone zones[] = {{.zone = "a.example", .weight = 1, .txt = true}};
+    const struct dnsl_settings s = {.zones = zones, .nzones = 1, .threshold = 1};
+    static const char data[] = "see https://a.example/q?x\r\n\xff.";
+    struct dns_rr r2 = rr(2), t = {.u.txt = {data, sizeof(data) - 1}};
+    struct dns_result listed = {.status = DNS_FOUND, .count = 1, .rr = &r2};
+    struct dns_result txt = {.status = DNS_FOUND, .count = 1, .rr = &t};
+    struct dns_result later = {.status = DNS_TRYLATER, .why = "timeout"};
+    struct dnsl_answer ans[] = {{&zones[0], &listed, &txt}};
+    CHECK(dnsl_lists(&zones[0], &listed));
+    CHECK_INT(dnsl_decide(&s, ans, "d", reason, sizeof(reason), NULL), DNSL_LISTED);
+    CHECK_STR(reason, "d is listed in a.example (127.0.0.2; see https://a.example/q?x???.)");
+    ans[0].txt = &later; /* a TXT that fails is left out, nothing else changes */
+    CHECK_INT(dnsl_decide(&s, ans, "d", reason, sizeof(reason), NULL), DNSL_LISTED);
+    CHECK_STR(reason, "d is listed in a.example (127.0.0.2)");
+    char big[400];
+    memset(big, 'x', sizeof(big));
+    t.u.txt.data = big;
+    t.u.txt.len = sizeof(big);
+    ans[0].txt = &txt;
+    dnsl_decide(&s, ans, "d", reason, sizeof(reason), NULL);
+    CHECK_INT((int)strlen(reason), (int)strlen("d is listed in a.example (127.0.0.2; )") + 200);
 }
 
 /* configure - dnsl_configure on the checks.x group of text; err in reason */
@@ -239,7 +266,7 @@ static void settings_are_read(void)
     const struct dnsl_settings *s;
     CHECK_INT(configure("x = { zones = ( { zone = \"Zen.Example.\"; codes = [ \"127.0.0.2\", "
                         "\"127.0.0.4-127.0.0.7\" ]; weight = 2; }, { zone = \"b.example\"; "
-                        "weight = 0.5; } ); threshold = 2.5; };",
+                        "weight = 0.5; txt = true; } ); threshold = 2.5; };",
                         &s),
               0);
     CHECK_INT((int)s->nzones, 2);
@@ -247,6 +274,7 @@ static void settings_are_read(void)
     CHECK_INT((int)s->zones[0].ncodes, 2);
     CHECK(s->zones[0].weight == 2 && s->zones[1].weight == 0.5 && s->threshold == 2.5);
     CHECK_INT((int)s->zones[1].ncodes, 0);
+    CHECK(!s->zones[0].txt && s->zones[1].txt);
     CHECK_INT(configure("x = { };", &s), 0);
     CHECK(s->nzones == 0 && s->threshold == 1);
 }
@@ -265,10 +293,12 @@ static void setting_mistakes_are_named(void)
     CHECK_INT(configure("x = { zones = ( { zone = \"a.example\"; weight = -1; } ); };", &s), -1);
     CHECK_STR(reason, "weight must be a number from 0 to 1000");
     CHECK_INT(configure("x = { zones = ( { zone = \"a.example\"; weight = \"2\"; } ); };", &s), -1);
+    CHECK_INT(configure("x = { zones = ( { zone = \"a.example\"; txt = 1; } ); };", &s), -1);
+    CHECK_STR(reason, "zone a.example: txt must be true or false");
     CHECK_INT(configure("x = { threshold = 0; };", &s), -1);
     CHECK_STR(reason, "threshold must be a number above 0, at most 1000");
-    CHECK_INT(configure("x = { zones = ( { zone = \"a.example\"; txt = true; } ); };", &s), -1);
-    CHECK_STR(reason, "zone a.example: unknown setting \"txt\"");
+    CHECK_INT(configure("x = { zones = ( { zone = \"a.example\"; ttl = 5; } ); };", &s), -1);
+    CHECK_STR(reason, "zone a.example: unknown setting \"ttl\"");
     CHECK_INT(configure("x = { zones = ( { codes = [ \"127.0.0.2\" ]; } ); };", &s), -1);
     CHECK_STR(reason, "zones entry 1 must be a group with zone = \"NAME\"");
     CHECK_INT(configure("x = { zone = \"a.example\"; };", &s), -1);
@@ -352,6 +382,7 @@ static void a_later_rule_before_the_accept_keeps_it_for_rcpt(void)
     T(weights_are_summed_against_the_threshold)                  \
     T(a_failed_zone_that_could_reach_the_threshold_is_temperror) \
     T(an_error_code_beside_a_listing_code_is_still_a_listing)    \
+    T(a_listing_zone_s_txt_is_quoted_in_printable_ascii)         \
     T(settings_are_read)                                         \
     T(setting_mistakes_are_named)                                \
     T(an_allow_list_accept_is_decided_at_connect)                \
