@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#define DNSL_REASON_MAX 1200
+#define DNSL_REASON_MAX 400 /* it goes into SMTP replies: lines of at most 512 */
 
 struct dnsl_state {
     struct arena *arena;  /* where the reason goes: the check's arena */
