@@ -169,7 +169,7 @@ void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr
 /* conn_trusted - skip inbound checks for this client/message? */
 bool conn_trusted(const struct conn *c)
 {
-    return c->trusted_net || (c->cfg->trusted.authenticated && c->auth_user != NULL);
+    return c->trusted_net || c->allowed || (c->cfg->trusted.authenticated && c->auth_user != NULL);
 }
 
 /* conn_forget_stage - clear the slots of one stage; their old state stays in

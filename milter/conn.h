@@ -66,6 +66,8 @@ struct conn {
     const char *helo;
     const char *fcrdns_name; /* the PTR name iprev confirmed (iprev pass), else NULL */
     bool trusted_net;
+    bool allowed; /* an accept rule decided at connect (an allow list): no
+                   * later check starts, no later rule runs */
 
     /* message facts (in msg) */
     const char *sender, *rcpt, *auth_user, *queue_id;
@@ -137,8 +139,9 @@ void conn_body(struct conn *c, const unsigned char *p, size_t n);
 /* conn_set_client - record the client; addr NULL for a non-IP client. */
 void conn_set_client(struct conn *c, const char *name, const struct ipaddr *addr);
 
-/* conn_trusted - whether inbound checks are skipped: trusted network, or an
- * authenticated sender when trusted.authenticated is on. */
+/* conn_trusted - whether inbound checks are skipped: trusted network, a
+ * client an accept rule allowed at connect, or an authenticated sender when
+ * trusted.authenticated is on. */
 bool conn_trusted(const struct conn *c);
 
 /* conn_forget_stage - the facts of stage changed (a second HELO/EHLO, e.g.

@@ -303,12 +303,29 @@ static struct verdict postponed(struct eval *ev, enum stage stage)
     return (struct verdict){0};
 }
 
+/* accept_early - with delay_reject, an accept rule that connect already
+ * decides (an allow list) allows the connection now: no later check starts */
+static struct reply accept_early(struct eval *ev)
+{
+    struct expr_env env = {
+        .words = words_of, .fact = fact_of, .macro = macro_of, .score = score_of, .arg = ev};
+    const struct rule *r = rules_accept_early(&ev->c->cfg->rules, STAGE_CONNECT, &env);
+    if (r == NULL)
+        return (struct reply){0};
+    ev->c->allowed = true;
+    return make_reply(ev, (struct verdict){.kind = ACTION_ACCEPT, .rule = r, .action = &r->action});
+}
+
 /* decide - rules at a stage to a reply */
 struct reply decide(struct conn *c, enum stage stage)
 {
     enum stage lo, hi;
     struct eval ev = {.c = c, .stage = stage};
-    if (conn_trusted(c) || !stage_range(c, stage, &lo, &hi))
+    if (conn_trusted(c))
+        return (struct reply){0};
+    if (stage == STAGE_CONNECT && c->cfg->delay_reject)
+        return accept_early(&ev);
+    if (!stage_range(c, stage, &lo, &hi))
         return (struct reply){0};
     if (stage >= STAGE_EOH && c->nrcpts > 0 && c->rcpts_exempt == c->nrcpts)
         return (struct reply){0};
@@ -321,6 +338,8 @@ struct reply decide(struct conn *c, enum stage stage)
     struct reply rep = {0};
     if (v.kind == ACTION_ACCEPT && stage == STAGE_RCPT)
         c->rcpt_exempt = true;
+    if (v.kind == ACTION_ACCEPT && stage == STAGE_CONNECT)
+        c->allowed = true; /* the whole connection */
     if (v.kind != ACTION_CONTINUE)
         rep = make_reply(&ev, v);
     rep.headers = ev.headers;

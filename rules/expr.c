@@ -52,6 +52,10 @@ static const struct {
     {"dkim_domain", FACT_DKIM_DOMAIN, STAGE_EOM, "dkim"},
     {"list_id", FACT_LIST_ID, STAGE_EOH, NULL},
     {"macro", FACT_MACRO, STAGE_MAIL, NULL},
+    {"dnsbl_zone", FACT_DNSBL_ZONE, STAGE_CONNECT, "dnsbl"},
+    {"dnswl_zone", FACT_DNSWL_ZONE, STAGE_CONNECT, "dnswl"},
+    {"rhsbl_zone", FACT_RHSBL_ZONE, STAGE_MAIL, "rhsbl"},
+    {"rhsbl_helo_zone", FACT_RHSBL_HELO_ZONE, STAGE_HELO, "rhsbl_helo"},
 };
 
 struct parser {

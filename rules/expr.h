@@ -12,10 +12,11 @@
  *
  * CHECK is a registered check and WORD one of its result words; FACT is an
  * envelope fact (rcpt, sender, rcpt_domain, sender_domain, client_addr,
- * client_name, helo_name, auth_user, from_domain, dkim_domain, list_id), LIST
- * a configured list name and PATTERN a glob, address or network, bare or in
- * quotes ('...' or "..."); anything else is an error at load time. "and"
- * binds tighter than "or"; "not" tighter than both. */
+ * client_name, helo_name, auth_user, from_domain, dkim_domain, list_id,
+ * dnsbl_zone, dnswl_zone, rhsbl_zone, rhsbl_helo_zone), LIST a configured
+ * list name and PATTERN a glob, address or network, bare or in quotes ('...'
+ * or "..."); anything else is an error at load time. "and" binds tighter
+ * than "or"; "not" tighter than both. */
 #ifndef MXGATE_EXPR_H
 #define MXGATE_EXPR_H
 
@@ -43,6 +44,10 @@ enum fact {
     FACT_HELO_NAME,   /* the HELO/EHLO argument */
     FACT_AUTH_USER,   /* the SMTP AUTH identity ({auth_authen}) */
     FACT_MACRO,       /* an MTA macro (expr_env.macro) */
+    FACT_DNSBL_ZONE,  /* each listing zone of a DNS list check: "ZONE", "ZONE=CODE" */
+    FACT_DNSWL_ZONE,
+    FACT_RHSBL_ZONE,
+    FACT_RHSBL_HELO_ZONE,
 };
 
 /* What evaluation asks: a check's result word (0 = no opinion), started and

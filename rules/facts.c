@@ -3,6 +3,7 @@
 
 #include "arena.h"
 #include "dkim.h"
+#include "dnsl.h"
 #include "util.h"
 
 #include <string.h>
@@ -68,15 +69,35 @@ static const char *single(struct conn *c, enum fact f)
         return list_id(c);
     case FACT_DKIM_DOMAIN:
     case FACT_MACRO: /* expr_env.macro */
+    case FACT_DNSBL_ZONE:
+    case FACT_DNSWL_ZONE:
+    case FACT_RHSBL_ZONE:
+    case FACT_RHSBL_HELO_ZONE:
     case FACT_NONE:
         break;
     }
     return NULL;
 }
 
+/* list_zone - the i-th listing zone (or ZONE=CODE) of a DNS list check */
+static const char *list_zone(struct conn *c, enum fact f, unsigned i)
+{
+    static const int ids[] = {
+        [FACT_DNSBL_ZONE - FACT_DNSBL_ZONE] = CHECK_ID_dnsbl,
+        [FACT_DNSWL_ZONE - FACT_DNSBL_ZONE] = CHECK_ID_dnswl,
+        [FACT_RHSBL_ZONE - FACT_DNSBL_ZONE] = CHECK_ID_rhsbl,
+        [FACT_RHSBL_HELO_ZONE - FACT_DNSBL_ZONE] = CHECK_ID_rhsbl_helo,
+    };
+    int id = ids[f - FACT_DNSBL_ZONE];
+    conn_check_word(c, id);
+    return dnsl_zone_value(c->slots[id].state_ptr, i);
+}
+
 /* fact_value - one value of a fact */
 const char *fact_value(struct conn *c, enum fact f, unsigned i)
 {
+    if (f >= FACT_DNSBL_ZONE && f <= FACT_RHSBL_HELO_ZONE)
+        return list_zone(c, f, i);
     if (f == FACT_DKIM_DOMAIN)
         return c->content ? dkim_domain(c, i) : NULL;
     if ((f == FACT_FROM_DOMAIN || f == FACT_LIST_ID) && !c->content)

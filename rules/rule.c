@@ -330,6 +330,45 @@ struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi
     return (struct verdict){0};
 }
 
+/* blocks_early - a rule a later stage decides whose outcome may differ from
+ * accepting: evaluation at an earlier stage cannot go past it */
+static bool blocks_early(const struct rule *r, enum stage stage)
+{
+    return r->stage > stage && !r->shadow && r->action.kind != ACTION_ACCEPT &&
+           r->action.kind != ACTION_CONTINUE;
+}
+
+/* early_end - one past the last accept rule of a stage up to stage that
+ * comes before the first blocker; 0 when there is none */
+static size_t early_end(const struct ruleset *rs, enum stage stage)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < rs->count && !blocks_early(&rs->rules[i], stage); i++)
+        if (rs->rules[i].stage <= stage && rs->rules[i].action.kind == ACTION_ACCEPT)
+            end = i + 1;
+    return end;
+}
+
+/* rules_accept_early - an accept decided at stage, or NULL; counted like a
+ * match in rules_eval. A rule in shadow mode never accepts early: it is
+ * counted and logged when rules_eval reaches it. */
+const struct rule *rules_accept_early(const struct ruleset *rs, enum stage stage,
+                                      const struct expr_env *env)
+{
+    size_t end = early_end(rs, stage);
+    for (size_t i = 0; i < end; i++) {
+        const struct rule *r = &rs->rules[i];
+        if (r->stage > stage || r->shadow || r->action.kind == ACTION_CONTINUE ||
+            (r->cond && !expr_eval(r->cond, env)))
+            continue;
+        if (r->action.kind != ACTION_ACCEPT)
+            return NULL;
+        count(r, false);
+        return r;
+    }
+    return NULL;
+}
+
 /* append - add n bytes of s to the buffer being built */
 static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {

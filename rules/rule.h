@@ -115,6 +115,15 @@ struct rule_calls {
 struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi,
                           const struct expr_env *env, const struct rule_calls *calls);
 
+/* rules_accept_early - the accept rule that is decided at stage already,
+ * before delay_reject's RCPT: the first rule of a stage up to stage whose
+ * condition holds, if it accepts and every rule before it either is of a
+ * stage up to stage or accepts too (so no later fact can change the
+ * outcome); else NULL. Evaluates only the conditions of rules up to the
+ * last such accept rule (none when there is none). */
+const struct rule *rules_accept_early(const struct ruleset *rs, enum stage stage,
+                                      const struct expr_env *env);
+
 /* rule_expand - the reply text of a rule with {placeholders} replaced by
  * value(arg, name) (NULL: left empty), '%' doubled for libmilter, control
  * characters dropped. The result is in arena. */

@@ -11,6 +11,16 @@ cp "$T/../contrib/freemail-domains" "$WORK/"
 expect_eq "$rc" 0 "the shipped configuration passes -n"
 expect_eq "$(cat "$WORK/out")" "configuration OK" "-n prints configuration OK"
 
+# The commented DNS list example of the shipped file, uncommented, passes too.
+a=$(grep -n '^  # dnsbl = {' "$WORK/shipped.conf" | cut -d: -f1)
+b=$(grep -n '^  # rhsbl_helo = {' "$WORK/shipped.conf" | cut -d: -f1)
+c=$(grep -n '^  # { if = "dnswl is listed"' "$WORK/shipped.conf" | cut -d: -f1)
+[ -n "$a" ] && [ -n "$b" ] && [ -n "$c" ] || fail "the shipped file has no commented DNS list example"
+sed -e "$a,$((b + 2))s/^  # /  /" -e "$c,$((c + 4))s/^  # /  /" "$WORK/shipped.conf" > "$WORK/dnsl.conf"
+expect_grep '^  dnsbl = \{' "$WORK/dnsl.conf" "the DNS list example is uncommented"
+"$MXGATE" -n -c "$WORK/dnsl.conf" > "$WORK/out" 2>&1; rc=$?
+expect_eq "$rc:$(cat "$WORK/out")" "0:configuration OK" "the shipped DNS list example passes -n"
+
 cat > "$WORK/bad.conf" <<'CONF'
 socket = "unix:/tmp/x.sock";
 rules = (
@@ -58,6 +68,16 @@ check_bad rcptverify_word 'rules = ( { if = "rcptverify is fail"; do = "log"; } 
     "2: rule 1: condition \"rcptverify is fail\", column 15: check rcptverify has no result \"fail\""
 check_bad quarantine_args 'rules = ( { if = "dmarc is quarantine"; do = "quarantine {nope}"; } );\n' \
     "2: rule 1: unknown placeholder \"{nope}\" in reply text"
+check_bad dnsbl_zone 'checks = {\n  dnsbl = { zones = ( { zone = "bl..example"; } ); };\n};\n' \
+    "3: checks.dnsbl: zone \"bl..example\" is not a DNS zone name"
+check_bad dnswl_code 'checks = {\n  dnswl = {\n    zones = ( { zone = "wl.example"; codes = [ "127.0.10.3-127.0.10.0" ]; } );\n  };\n};\n' \
+    "3: checks.dnswl: zone wl.example: code \"127.0.10.3-127.0.10.0\" is not an IPv4 address or range A-B"
+check_bad rhsbl_weight 'checks = { rhsbl = { zones = ( { zone = "dbl.example"; weight = -2; } ); }; };\n' \
+    "2: checks.rhsbl: weight must be a number from 0 to 1000"
+check_bad rhsbl_helo_threshold 'checks = { rhsbl_helo = { threshold = 0; }; };\n' \
+    "2: checks.rhsbl_helo: threshold must be a number above 0, at most 1000"
+check_bad dnsbl_word 'rules = ( { if = "dnsbl is blocked"; do = "reject"; } );\n' \
+    "2: rule 1: condition \"dnsbl is blocked\", column 10: check dnsbl has no result \"blocked\""
 
 # The rule language: unknown checks and words, malformed networks and
 # patterns, bad actions and rule settings, each with file and line.
