@@ -1,6 +1,7 @@
 /* dnsl.c - DNS lists: the settings of a list check, the names it queries,
  * and how an answer counts (see dnsl.h) */
 #include "dnsl.h"
+#include "settings.h"
 
 #include "addr.h"
 #include "arena.h"
@@ -143,11 +144,7 @@ bool dnsl_lists(const struct dnsl_zone *z, const struct dns_result *r)
 static int read_number(const config_setting_t *g, bool positive, double *out, char *err,
                        size_t errlen)
 {
-    int type = config_setting_type(g);
-    double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(g)
-               : type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64
-                   ? (double)config_setting_get_int64(g)
-                   : -1;
+    double v = settings_number(g);
     if (!(v >= 0 && v <= DNSL_MAX_WEIGHT) || (positive && v == 0)) {
         snprintf(err, errlen, "%s must be a number %s 0%s %g", config_setting_name(g),
                  positive ? "above" : "from", positive ? ", at most" : " to", DNSL_MAX_WEIGHT);

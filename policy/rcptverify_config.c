@@ -116,11 +116,7 @@ static int read_primaries(const config_setting_t *g, struct rcptverify_settings 
 static int read_timeout(const config_setting_t *g, struct rcptverify_settings *s, char *err,
                         size_t errlen)
 {
-    int t = config_setting_type(g);
-    double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(g)
-               : t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64
-                   ? (double)config_setting_get_int64(g)
-                   : -1;
+    double v = settings_number(g);
     if (v < 0.1 || v > 120) {
         snprintf(err, errlen, "timeout must be a number of seconds from 0.1 to 120");
         return -1;

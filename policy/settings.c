@@ -18,3 +18,14 @@ int settings_uint(const config_setting_t *g, unsigned min, unsigned max, unsigne
     *out = (unsigned)v;
     return 0;
 }
+
+/* settings_number - an int or float setting as a double; -1 if neither */
+double settings_number(const config_setting_t *g)
+{
+    int type = config_setting_type(g);
+    if (type == CONFIG_TYPE_FLOAT)
+        return config_setting_get_float(g);
+    if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+        return (double)config_setting_get_int64(g);
+    return -1;
+}

@@ -11,4 +11,8 @@
 int settings_uint(const config_setting_t *g, unsigned min, unsigned max, unsigned *out, char *err,
                   size_t errlen);
 
+/* settings_number - g as a number, whole or not: its value, or -1 when g is
+ * not a number (so callers that want a non-negative value reject it too). */
+double settings_number(const config_setting_t *g);
+
 #endif
