@@ -3,6 +3,7 @@
 #include "arena.h"
 #include "config_load.h"
 #include "config_sign.h"
+#include "config_metrics.h"
 #include "log.h"
 #include "sockspec.h"
 #include "store.h"
@@ -406,6 +407,7 @@ static const struct setting root_settings[] = {
     {.name = "checks", .load = load_checks},
     {.name = "rules", .load = note_rules},
     {.name = "sign", .load = config_load_sign},
+    {.name = "metrics", .load = config_load_metrics},
 };
 
 /* default_trusted - loopback is trusted unless trusted.networks says otherwise */
