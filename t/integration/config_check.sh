@@ -48,6 +48,22 @@ check_bad sanity_word 'rules = ( { if = "sanity is html"; do = "log"; } );\n' \
     "2: rule 1: condition \"sanity is html\", column 11: check sanity has no result \"html\""
 check_bad quarantine_args 'rules = ( { if = "dmarc is quarantine"; do = "quarantine {nope}"; } );\n' \
     "2: rule 1: unknown placeholder \"{nope}\" in reply text"
+check_bad metrics_listen 'metrics = {\n  listen = "localhost:9469";\n};\n' \
+    "3: metrics.listen: \"localhost:9469\" is not ADDRESS:PORT or [IPV6]:PORT"
+check_bad metrics_port 'metrics = { listen = "127.0.0.1:65536"; };\n' \
+    "2: metrics.listen: \"127.0.0.1:65536\" is not ADDRESS:PORT or [IPV6]:PORT"
+check_bad metrics_v6_brackets 'metrics = { listen = "::1:9469"; };\n' \
+    "2: metrics.listen: \"::1:9469\" is not ADDRESS:PORT or [IPV6]:PORT"
+check_bad metrics_remote 'metrics = {\n  listen = "0.0.0.0:9469";\n};\n' \
+    "3: metrics.listen 0.0.0.0:9469 is not a loopback address; the endpoint has no authentication: set metrics.allow_remote = true to serve it there"
+check_bad metrics_unknown 'metrics = { port = 9469; };\n' \
+    "2: unknown setting \"port\" in metrics"
+printf 'socket = "unix:/tmp/x.sock";\nmetrics = { listen = "[::1]:9469"; };\n' > "$WORK/m6.conf"
+printf 'socket = "unix:/tmp/x.sock";\nmetrics = { listen = "192.0.2.1:9469"; allow_remote = true; };\n' > "$WORK/mr.conf"
+for f in m6 mr; do
+    "$MXGATE" -n -c "$WORK/$f.conf" > "$WORK/out" 2>&1; rc=$?
+    expect_eq "$rc:$(cat "$WORK/out")" "0:configuration OK" "metrics.listen accepted: $f"
+done
 
 printf 'socket = "unix:/tmp/x.sock";\nsocket_mode = ;\n' > "$WORK/syntax.conf"
 "$MXGATE" -n -c "$WORK/syntax.conf" > "$WORK/out" 2>&1; rc=$?
