@@ -88,7 +88,7 @@ def expect(url, path):
 
 def names(url):
     _, fams = scrape(url)
-    for n in sorted({k[0] for k in samples(fams)} | {f.name for f in fams}):
+    for n in sorted(exported_names(fams)):
         print(n)
     return 0
 
@@ -106,9 +106,18 @@ def queries(node):
             yield from queries(v)
 
 
+def exported_names(fams):
+    """the sample names of every family, also those not counted yet"""
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
+    out = {k[0] for k in samples(fams)}
+    for f in fams:
+        out |= {f.name + s for s in suffixes.get(f.type, [""])}
+    return out
+
+
 def dashboard(url, path):
     _, fams = scrape(url)
-    exported = {k[0] for k in samples(fams)}
+    exported = exported_names(fams)
     exprs = list(queries(json.load(open(path))))
     problems = [] if exprs else ["no queries in %s" % path]
     for e in exprs:
