@@ -80,15 +80,20 @@ static pthread_mutex_t grow_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned used; /* under grow_lock */
 static struct metric_series dropped = {.m = METRIC_SERIES_DROPPED, .key = ""};
 
-/* make_key - the label values joined by METRIC_SEP into key */
-static size_t make_key(const char *const *values, char *key, size_t len)
+/* make_key - the label values joined by METRIC_SEP into key (truncated) */
+static void make_key(const char *const *values, char *key, size_t len)
 {
     size_t n = 0;
-    key[0] = '\0';
-    for (size_t i = 0; values && values[i] && i < METRIC_MAX_LABELS; i++)
-        n += (size_t)snprintf(key + n, n < len ? len - n : 0, "%s%s", i ? METRIC_SEP : "",
-                              values[i]);
-    return n < len ? n : len - 1;
+    for (size_t i = 0; values && values[i] && i < METRIC_MAX_LABELS; i++) {
+        size_t vl = strlen(values[i]);
+        if (i && n + 1 < len)
+            key[n++] = METRIC_SEP[0];
+        if (vl > len - 1 - n)
+            vl = len - 1 - n;
+        memcpy(key + n, values[i], vl);
+        n += vl;
+    }
+    key[n] = '\0';
 }
 
 /* hash - FNV-1a of the family and key */

@@ -1,0 +1,61 @@
+#!/bin/bash
+# metrics_bench.sh - what the metrics cost: sessions per second through the
+# real daemon (milterc, 8 connections at once, DNS from NSD and then the
+# cache) for a build without the metrics hooks, this build with the endpoint
+# off, and this build with the endpoint on and scraped every second.
+# Rounds alternate the variants so that a busy machine hurts them alike.
+#
+#   T=t bash bench/metrics_bench.sh BASE_MXGATE MXGATE MILTERC [ROUNDS] [SESSIONS]
+#
+# BASE_MXGATE: mxgate built from the commit before the metrics (or "-" to
+# skip it). Use optimized builds (see README.md), not the sanitizer build.
+. "$T/lib/common.sh"
+BASE=$1 MXGATE=$2 MILTERC=$3 ROUNDS=${4:-5} N=${5:-20000}
+. "$T/lib/mxgate.sh"
+
+dns_start example.test 2.0.192.in-addr.arpa
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+{ echo "connect mx.example.test 4 192.0.2.10 40000"; echo "helo mx.example.test"
+  echo "mail <alice@example.org>"; echo "rcpt <bob@example.net>"; echo "rcpt <carol@example.net>"
+  echo data; echo "header From: alice@example.org"; echo "header Subject: bench"; echo eoh
+  echo "body Hello."; echo eom; echo quit; } > "$WORK/bench.script"
+
+# run VARIANT - one timed run; prints sessions per second
+run() {
+    local bin=$MXGATE extra=""
+    [ "$1" = base ] && bin=$BASE
+    [ "$1" = on ] && extra="\$a metrics = { listen = \"127.0.0.1:$PORT\"; };"
+    mxgate_config "$T/integration/mxgate-test.conf" ${extra:+-e "$extra"}
+    : > "$MXGATE_LOG"
+    MXGATE=$bin mxgate_start > /dev/null
+    local scraper=""
+    if [ "$1" = on ]; then
+        ( while :; do curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"; sleep 1; done ) &
+        scraper=$!
+    fi
+    "$MILTERC" -q -s "$MXGATE_SOCKET" -c 8 -n 200 "$WORK/bench.script" > /dev/null 2>&1 # warm the cache
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$MILTERC" -q -s "$MXGATE_SOCKET" -c 8 -n "$N" "$WORK/bench.script" > "$WORK/summary" 2>&1
+    t1=$(date +%s.%N)
+    grep -q "ok=$N failed=0" "$WORK/summary" || { cat "$WORK/summary" >&2; fail "$1: sessions failed"; }
+    [ -n "$scraper" ] && kill "$scraper"
+    mxgate_stop > /dev/null
+    echo "$N $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }'
+}
+
+variants="off on"
+[ "$BASE" != - ] && variants="base off on"
+for r in $(seq "$ROUNDS"); do
+    line="round $r:"
+    for v in $variants; do
+        s=$(run $v)
+        echo "$v $s" >> "$WORK/results"
+        line="$line $v $s/s"
+    done
+    echo "$line"
+done
+for v in $variants; do
+    sort -n -k2 "$WORK/results" | awk -v v=$v '$1 == v { a[++n] = $2 } END {
+        printf "%-4s median %d sessions/s (min %d, max %d, %d runs)\n", v, a[int((n + 1) / 2)], a[1], a[n], n }'
+done
