@@ -20,7 +20,11 @@ PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
   echo data; echo "header From: alice@example.org"; echo "header Subject: bench"; echo eoh
   echo "body Hello."; echo eom; echo quit; } > "$WORK/bench.script"
 
-# run VARIANT - one timed run; prints sessions per second
+# cpu_ticks - user + system clock ticks the daemon used so far (all threads)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$MXGATE_PID/stat"; }
+
+# run VARIANT - one timed run; prints sessions per second and the daemon's
+# CPU microseconds per session (less sensitive to a busy machine)
 run() {
     local bin=$MXGATE extra=""
     [ "$1" = base ] && bin=$BASE
@@ -34,14 +38,17 @@ run() {
         scraper=$!
     fi
     "$MILTERC" -q -s "$MXGATE_SOCKET" -c 8 -n 200 "$WORK/bench.script" > /dev/null 2>&1 # warm the cache
-    local t0 t1
+    local t0 t1 c0 c1
+    c0=$(cpu_ticks)
     t0=$(date +%s.%N)
     "$MILTERC" -q -s "$MXGATE_SOCKET" -c 8 -n "$N" "$WORK/bench.script" > "$WORK/summary" 2>&1
     t1=$(date +%s.%N)
+    c1=$(cpu_ticks)
     grep -q "ok=$N failed=0" "$WORK/summary" || { cat "$WORK/summary" >&2; fail "$1: sessions failed"; }
     [ -n "$scraper" ] && kill "$scraper"
     mxgate_stop > /dev/null
-    echo "$N $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }'
+    echo "$N $t0 $t1 $((c1 - c0)) $(getconf CLK_TCK)" |
+        awk '{ printf "%.0f %.1f\n", $1 / ($3 - $2), $4 * 1e6 / $5 / $1 }'
 }
 
 variants="off on"
@@ -49,13 +56,15 @@ variants="off on"
 for r in $(seq "$ROUNDS"); do
     line="round $r:"
     for v in $variants; do
-        s=$(run $v)
-        echo "$v $s" >> "$WORK/results"
-        line="$line $v $s/s"
+        set -- $(run $v)
+        echo "$v $1 $2" >> "$WORK/results"
+        line="$line $v $1/s ${2}us"
     done
     echo "$line"
 done
 for v in $variants; do
     sort -n -k2 "$WORK/results" | awk -v v=$v '$1 == v { a[++n] = $2 } END {
-        printf "%-4s median %d sessions/s (min %d, max %d, %d runs)\n", v, a[int((n + 1) / 2)], a[1], a[n], n }'
+        printf "%-4s median %d sessions/s (min %d, max %d, %d runs)", v, a[int((n + 1) / 2)], a[1], a[n], n }'
+    sort -n -k3 "$WORK/results" | awk -v v=$v '$1 == v { a[++n] = $3 } END {
+        printf "; daemon CPU median %.1f us/session (min %.1f, max %.1f)\n", a[int((n + 1) / 2)], a[1], a[n] }'
 done
