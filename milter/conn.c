@@ -279,6 +279,7 @@ const struct dns_result *conn_dns_wait(struct conn *c, struct dns_query *q)
 {
     int64_t start = now_mono_ms();
     const struct dns_result *r = dns_wait(q, start + (c->budget_ms > 0 ? c->budget_ms : 0));
+    metrics_dns_waited(r->why);
     c->budget_ms -= now_mono_ms() - start;
     return r;
 }

@@ -53,6 +53,9 @@ const struct metric_def metric_defs[METRIC_COUNT] = {
     [METRIC_DNS_QUERY_SECONDS] = {.name = "mxgate_dns_query_seconds",
                                   .help = "Time DNS servers took to answer",
                                   .type = METRIC_HISTOGRAM},
+    [METRIC_DNS_BUDGET_SPENT] = {.name = "mxgate_dns_budget_spent_total",
+                                 .help = "Waits for DNS cut short because the transaction's "
+                                         "DNS budget was spent"},
     [METRIC_STORE_OPS] = {.name = "mxgate_store_operations_total",
                           .help = "State store operations, by operation and result",
                           .labels = {"op", "result"}},
@@ -218,6 +221,13 @@ void metrics_signed(bool ok, int64_t t0)
 {
     metrics_add(METRIC_DKIM_SIGNATURES, 1, METRIC_LABELS(ok ? "signed" : "error"));
     metrics_since(METRIC_DKIM_SIGN_SECONDS, t0, NULL);
+}
+
+/* metrics_dns_waited - count a wait the budget cut short */
+void metrics_dns_waited(const char *why)
+{
+    if (why && strcmp(why, "deadline") == 0)
+        metrics_add(METRIC_DNS_BUDGET_SPENT, 1, NULL);
 }
 
 /* metrics_store_op - count and time one store operation */

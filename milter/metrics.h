@@ -28,6 +28,7 @@ enum metric {
     METRIC_DNS_LOOKUPS,       /* counter {cache}: hit, miss, coalesced */
     METRIC_DNS_QUERIES,       /* counter {outcome}: answers from servers */
     METRIC_DNS_QUERY_SECONDS, /* histogram */
+    METRIC_DNS_BUDGET_SPENT,  /* counter: DNS waits cut short by the transaction budget */
     METRIC_STORE_OPS,         /* counter {op, result} */
     METRIC_STORE_SECONDS,     /* histogram {op} */
     METRIC_DKIM_SIGNATURES,   /* counter {result}: signed, error */
@@ -87,6 +88,10 @@ void metrics_dns_answer(const char *status, const char *why, int64_t sent_us);
 
 /* metrics_signed - one DKIM signature made (ok) or failed, started at t0. */
 void metrics_signed(bool ok, int64_t t0);
+
+/* metrics_dns_waited - a check's wait for DNS ended; why is the answer's
+ * try-later reason: "deadline" counts mxgate_dns_budget_spent_total. */
+void metrics_dns_waited(const char *why);
 
 /* metrics_store_op - a state store operation, its status (enum
  * store_status: 0 found, 1 missing, 2 try-later) and its start time. */

@@ -65,6 +65,7 @@ lookup_miss.value 8
 answer_found.value 6
 answer_nxdomain.value 1
 answer_refused.value 1
+budget_spent.value 0
 multigraph mxgate_greylist
 E
 pass "munin fetch values equal the endpoint's"
