@@ -9,6 +9,8 @@
 #
 # BASE_MXGATE: mxgate built from the commit before the metrics (or "-" to
 # skip it). Use optimized builds (see README.md), not the sanitizer build.
+# BENCH_LOG=warning in the environment reloads each daemon at that log
+# level once started: no close: line, so that the counting is measured alone.
 . "$T/lib/common.sh"
 BASE=$1 MXGATE=$2 MILTERC=$3 ROUNDS=${4:-5} N=${5:-20000}
 . "$T/lib/mxgate.sh"
@@ -32,6 +34,11 @@ run() {
     mxgate_config "$T/integration/mxgate-test.conf" ${extra:+-e "$extra"}
     : > "$MXGATE_LOG"
     MXGATE=$bin mxgate_start > /dev/null
+    if [ -n "${BENCH_LOG:-}" ]; then
+        sed -i "s/level = \"info\"/level = \"$BENCH_LOG\"/" "$WORK/mxgate.conf"
+        mxgate_reload
+        sleep 1
+    fi
     local scraper=""
     if [ "$1" = on ]; then
         ( while :; do curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"; sleep 1; done ) &
