@@ -7,13 +7,15 @@
 #       opendkim-testmsg (independent DKIM signers and verifiers; OpenDKIM
 #       itself for bench/sign_bench.sh), the sqlite3 CLI
 #       (reads the store's DMARC history), Cyrus SASL's sasldb and saslpasswd2,
+#       python3-prometheus-client (parses the metrics endpoint's exposition),
 #       and Sendmail's packages downloaded to /var/cache/mxgate-tests/debs
 #       (not installed: they conflict with Postfix; tests unpack them).
 set -eu
 build="gcc make cmake pkg-config libmilter-dev libc-ares-dev libconfig-dev libsqlite3-dev
-       libpsl-dev libopendkim-dev libssl-dev libhiredis-dev"
-test="nsd clang clang-format libclang-rt-14-dev postfix swaks m4 liblockfile1 libwrap0 redis-server python3-dkim python3-nacl
-      sqlite3 opendkim-tools opendkim libsasl2-modules sasl2-bin"
+       libpsl-dev libopendkim-dev libssl-dev libhiredis-dev libmicrohttpd-dev"
+test="nsd clang clang-format libclang-rt-14-dev postfix swaks m4 liblockfile1 libwrap0 redis-server
+      python3-dkim python3-nacl sqlite3 opendkim-tools opendkim libsasl2-modules sasl2-bin
+      python3-prometheus-client"
 debs=/var/cache/mxgate-tests/debs
 updated=no
 

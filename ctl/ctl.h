@@ -53,4 +53,12 @@ int ctl_keygen(struct ctl *ctl, int argc, char **argv);
 /* ctl_keygen_usage - the keygen synopsis lines, on out. */
 void ctl_keygen_usage(FILE *out);
 
+/* ctl_stats - "stats [-r]": the running daemon's metrics, fetched over HTTP
+ * from metrics.listen, as a table (-r: the exposition as served). Exit 1
+ * when the endpoint is off or does not answer. */
+int ctl_stats(struct ctl *ctl, int argc, char **argv);
+
+/* ctl_stats_usage - the stats synopsis lines, on out. */
+void ctl_stats_usage(FILE *out);
+
 #endif

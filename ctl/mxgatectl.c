@@ -21,6 +21,7 @@ static const struct command {
 } commands[] = {
     {.name = "greylist", .run = ctl_greylist, .usage = ctl_greylist_usage},
     {.name = "keygen", .run = ctl_keygen, .usage = ctl_keygen_usage},
+    {.name = "stats", .run = ctl_stats, .usage = ctl_stats_usage},
 };
 
 /* usage - the synopsis and every subcommand's, on out */

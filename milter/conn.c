@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "authres.h"
 #include "dns.h"
+#include "metrics.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -26,6 +27,7 @@ struct conn *conn_new(struct config *cfg, struct dns_resolver *dns, unsigned lon
     c->client_name = "unknown";
     strcpy(c->client_addr, "unknown");
     c->budget_ms = cfg->dns.budget_ms;
+    conn_tally_open(c);
     return c;
 }
 
@@ -35,6 +37,7 @@ void conn_free(struct conn **cp)
     if (cp == NULL || *cp == NULL)
         return;
     struct conn *c = *cp;
+    conn_tally_close(c);
     if (c->tarpit_ms)
         atomic_fetch_sub(&tarpitted, 1);
     arena_destroy(&c->msg);
@@ -233,7 +236,9 @@ int conn_check_word(struct conn *c, int id)
     if (slot->state == SLOT_DONE)
         return slot->result.word;
     start_one(c, id);
+    int64_t t0 = metrics_now_us();
     slot->result = check_table[id]->finish(c, c->cfg->check_settings[id], slot->state_ptr);
+    metrics_check(check_table[id]->name, check_word_name(id, slot->result.word), t0);
     slot->state = SLOT_DONE;
     return slot->result.word;
 }
@@ -277,6 +282,7 @@ const struct dns_result *conn_dns_wait(struct conn *c, struct dns_query *q)
 {
     int64_t start = now_mono_ms();
     const struct dns_result *r = dns_wait(q, start + (c->budget_ms > 0 ? c->budget_ms : 0));
+    metrics_dns_waited(r->why);
     c->budget_ms -= now_mono_ms() - start;
     return r;
 }

@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "check.h"
 #include "config.h"
+#include "conn_tally.h"
 #include "registry.h"
 
 #include <stdbool.h>
@@ -99,6 +100,7 @@ struct conn {
     void *macro_ctx;
 
     struct check_slot slots[CHECK_COUNT];
+    struct conn_tally tally; /* counts for metrics and the closing line */
 };
 
 /* conn_new - a context holding a reference to cfg; never NULL. */

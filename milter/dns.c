@@ -5,6 +5,7 @@
 #include "dns_cache.h"
 #include "dns_msg.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #include <ares.h>
@@ -51,6 +52,7 @@ struct request {
 struct inflight {
     struct chan *chan;
     struct dns_entry *entry;
+    int64_t sent_us; /* metrics_now_us() when handed to c-ares */
 };
 
 struct dns_resolver {
@@ -76,6 +78,12 @@ struct dns_resolver {
 struct dns_query {
     struct dns_entry *entry;
     struct dns_result deadline;
+};
+
+static const char *const dns_cache_how_names[] = {
+    [DNS_CACHE_MISS] = "miss",
+    [DNS_CACHE_HIT] = "hit",
+    [DNS_CACHE_JOINED] = "coalesced",
 };
 
 /* count - bump a counter */
@@ -286,15 +294,16 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 {
     struct inflight *f = arg;
     struct dns_entry *e = f->entry;
+    struct dns_reply rep = {0};
     (void)timeouts;
-    if (abuf == NULL || alen <= 0) {
-        fail(f->chan->r, e, status_why(status));
-    } else {
-        struct dns_reply rep;
+    if (abuf == NULL || alen <= 0)
+        rep.result =
+            dns_msg_result(DNS_TRYLATER, status_why(status), dns_entry_name(e), dns_entry_type(e));
+    else
         dns_msg_parse(abuf, (size_t)alen, dns_entry_name(e), dns_entry_type(e), &rep);
-        publish(f->chan->r, e, &rep);
-        dns_entry_release(&e);
-    }
+    metrics_dns_answer(dns_status_name(rep.result->status), rep.result->why, f->sent_us);
+    publish(f->chan->r, e, &rep);
+    dns_entry_release(&e);
     f->chan->active--;
     free(f);
 }
@@ -303,7 +312,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 static void query_start(struct dns_resolver *r, struct dns_entry *e)
 {
     struct inflight *f = xmalloc(sizeof(*f));
-    *f = (struct inflight){.chan = r->chans, .entry = e};
+    *f = (struct inflight){.chan = r->chans, .entry = e, .sent_us = metrics_now_us()};
     f->chan->active++;
     count(&r->sent);
     ares_query(f->chan->ch, dns_entry_name(e), CLASS_IN, dns_entry_type(e), on_answer, f);
@@ -596,6 +605,7 @@ struct dns_query *dns_submit(struct dns_resolver *r, const char *name, enum dns_
         count(&r->trylater);
     } else {
         q->entry = dns_cache_get(r->cache, key, (uint16_t)type, now_mono_ms(), &how);
+        metrics_add(METRIC_DNS_LOOKUPS, 1, METRIC_LABELS(dns_cache_how_names[how]));
         if (how == DNS_CACHE_MISS)
             enqueue(r, q->entry);
         else

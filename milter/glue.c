@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "decide.h"
 #include "log.h"
+#include "metrics.h"
 #include "mta.h"
 #include "signer.h"
 #include "util.h"
@@ -53,6 +54,7 @@ static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_f
     switch (rep->kind) {
     case ACTION_REJECT:
     case ACTION_DEFER:
+        metrics_add(METRIC_REPLIES, 1, METRIC_LABELS(rep->code, rep->ecode));
         if (smfi_setreply(ctx, (char *)rep->code, (char *)rep->ecode, (char *)rep->text) !=
             MI_SUCCESS)
             log_warn("could not set reply \"%s %s %s\"", rep->code, rep->ecode, rep->text);
@@ -149,6 +151,7 @@ static sfsistat on_rcpt(SMFICTX *ctx, char **argv)
     struct reply rep = decide(c, STAGE_RCPT);
     if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT)
         conn_add_rcpt(c);
+    conn_tally_rcpt(c, rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT);
     return answer(ctx, &rep, SMFIP_NR_RCPT);
 }
 
@@ -244,6 +247,7 @@ static sfsistat on_eom(SMFICTX *ctx)
         c->queue_id = arena_strdup(c->msg, qid);
     else
         mta_warn_missing("i", STAGE_EOM);
+    conn_tally_message(c);
     conn_start_checks(c, STAGE_EOM);
     struct reply rep = decide(c, STAGE_EOM);
     if (rep.kind == ACTION_QUARANTINE && smfi_quarantine(ctx, (char *)rep.text) != MI_SUCCESS)

@@ -4,6 +4,7 @@
 #include "dns.h"
 #include "glue.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "rule_counters.h"
 #include "sockspec.h"
 #include "store.h"
@@ -155,6 +156,8 @@ static void reload(const struct options *o, struct dns_resolver *dns)
         log_err("reload: %s; logging continues where it was", err);
     if (dns_reconfigure(dns, &ds, err, sizeof(err)) < 0)
         log_err("reload: resolver: %s; it keeps its previous servers", err);
+    if (metrics_http_apply(cfg->metrics.listen, err, sizeof(err)) < 0)
+        log_err("reload: %s; the metrics endpoint stays as it was", err);
     attach_store(cfg, old);
     config_unref(&old);
     config_install(cfg);
@@ -277,6 +280,8 @@ static struct dns_resolver *start(const struct options *o, struct config *cfg)
     if (dns == NULL)
         fatal(err);
     glue_filter(dns);
+    if (metrics_http_apply(cfg->metrics.listen, err, sizeof(err)) < 0)
+        fatal(err);
     attach_store(cfg, NULL);
     return dns;
 }
@@ -315,6 +320,7 @@ int main(int argc, char **argv)
         fatal("cannot start the milter thread");
     main_loop(&o, dns);
     pthread_join(tid, NULL);
+    metrics_http_apply(NULL, err, sizeof(err));
     config_install(NULL);
     dns_destroy(&dns);
     remove_files(cfg);

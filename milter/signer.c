@@ -6,6 +6,7 @@
 #include "dkim_canon.h"
 #include "dkim_sign.h"
 #include "log.h"
+#include "metrics.h"
 #include "sign_table.h"
 #include "util.h"
 
@@ -198,7 +199,9 @@ static void sign_one(struct conn *c, const struct dkim_key *k, const unsigned ch
                               .expire = sc->expire,
                               .oversign = sc->oversign,
                               .noversign = sc->noversign};
+    int64_t t0 = metrics_now_us();
     const char *v = dkim_sign(c->msg, &r, err, sizeof(err));
+    metrics_signed(v != NULL, t0);
     if (v == NULL) {
         log_err("%s: not signed with key %s: %s", conn_queue_id(c), k->name, err);
         return;

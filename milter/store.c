@@ -3,6 +3,7 @@
  * the DMARC history's days */
 #include "store.h"
 
+#include "metrics.h"
 #include "store_backend.h"
 #include "util.h"
 
@@ -130,7 +131,9 @@ enum store_status store_greylist(struct store *st, const struct grey_key *key,
                                  const struct grey_policy *p, struct grey_answer *out)
 {
     struct grey_answer a = {0};
+    int64_t t0 = metrics_now_us();
     enum store_status s = st->be->greylist(st->h, key, p, &a);
+    metrics_store_op("greylist", s, t0);
     if (s == STORE_TRYLATER)
         return s;
     *out = a;
@@ -176,21 +179,30 @@ enum store_status store_grey_stats(struct store *st, int64_t now, struct grey_st
 enum store_status store_expire(struct store *st, int64_t now, unsigned long *removed)
 {
     *removed = 0;
-    return st->be->expire(st->h, now, removed);
+    int64_t t0 = metrics_now_us();
+    enum store_status s = st->be->expire(st->h, now, removed);
+    metrics_store_op("expire", s, t0);
+    return s;
 }
 
-/* store_rcpt_get - delegate */
+/* store_rcpt_get - delegate, counted */
 enum store_status store_rcpt_get(struct store *st, const char *addr, int64_t now,
                                  struct rcpt_entry *out)
 {
-    return st->be->rcpt_get(st->h, addr, now, out);
+    int64_t t0 = metrics_now_us();
+    enum store_status s = st->be->rcpt_get(st->h, addr, now, out);
+    metrics_store_op("rcpt_get", s, t0);
+    return s;
 }
 
-/* store_rcpt_put - delegate */
+/* store_rcpt_put - delegate, counted */
 enum store_status store_rcpt_put(struct store *st, const char *addr, const struct rcpt_entry *e,
                                  int64_t now)
 {
-    return st->be->rcpt_put(st->h, addr, e, now);
+    int64_t t0 = metrics_now_us();
+    enum store_status s = st->be->rcpt_put(st->h, addr, e, now);
+    metrics_store_op("rcpt_put", s, t0);
+    return s;
 }
 
 /* store_dmarc_day - the UTC day of t, rounded down */
@@ -224,7 +236,10 @@ enum store_status store_dmarc_record(struct store *st, const struct dmarc_row *r
                           .policy_published = or_empty(row->policy_published),
                           .disposition = or_empty(row->disposition),
                           .dmarc_result = or_empty(row->dmarc_result)};
-    return st->be->dmarc_record(st->h, &r);
+    int64_t t0 = metrics_now_us();
+    enum store_status s = st->be->dmarc_record(st->h, &r);
+    metrics_store_op("dmarc_record", s, t0);
+    return s;
 }
 
 /* store_dmarc_each - delegate */

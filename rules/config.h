@@ -58,6 +58,11 @@ struct config {
         unsigned max_connections; /* tarpitted at once; beyond, tarpit becomes 451 */
     } tarpit;
 
+    struct {
+        const char *listen; /* "127.0.0.1:9469"; NULL: no endpoint (the default) */
+        bool allow_remote;  /* a listen address that is not loopback is accepted */
+    } metrics;
+
     const char *store_spec; /* "sqlite:/var/lib/mxgate/state.db" */
     struct store *store;    /* opened by the daemon before install; NULL: none (-n, tests) */
 

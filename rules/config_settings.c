@@ -3,6 +3,7 @@
 #include "arena.h"
 #include "config_load.h"
 #include "config_sign.h"
+#include "config_metrics.h"
 #include "log.h"
 #include "sockspec.h"
 #include "store.h"
@@ -303,6 +304,7 @@ static const struct setting root_settings[] = {
     {.name = "rules", .load = config_note_rules},
     {.name = "shadow", .load = config_load_shadow},
     {.name = "sign", .load = config_load_sign},
+    {.name = "metrics", .load = config_load_metrics},
 };
 
 /* default_trusted - loopback is trusted unless trusted.networks says otherwise */

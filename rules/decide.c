@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "greylist.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -70,6 +71,7 @@ static void log_decision(const struct conn *c, enum stage stage, const struct ru
                          const char *what, const char *reply)
 {
     char checks[256], score[48] = "";
+    metrics_rule_action(r->origin, action_name(r->action.kind), r->shadow);
     rule_checks(c, r, checks, sizeof(checks));
     if (c->cfg->rules.scores)
         snprintf(score, sizeof(score), " score=%g", c->score);
@@ -145,6 +147,14 @@ static struct verdict tarpit(struct eval *ev, const struct rule *r)
     return (struct verdict){0};
 }
 
+static const char *const grey_outcome_names[] = {
+    [GREYLIST_PASS] = "pass",
+    [GREYLIST_RETRIED] = "retried",
+    [GREYLIST_POSTPONED] = "postponed",
+    [GREYLIST_DEFER] = "defer",
+    [GREYLIST_UNAVAILABLE] = "unavailable",
+};
+
 static const struct action greylist_unavailable = {
     .kind = ACTION_DEFER,
     .code = "451",
@@ -155,6 +165,7 @@ static const struct action greylist_unavailable = {
 /* greylist - a greylist rule: defer a first attempt, log a passing retry */
 static struct verdict greylist(struct eval *ev, const struct rule *r, enum grey_outcome o)
 {
+    metrics_add(METRIC_GREYLIST, 1, METRIC_LABELS(grey_outcome_names[o]));
     if (o == GREYLIST_DEFER)
         return (struct verdict){.kind = ACTION_DEFER, .rule = r, .action = &r->action};
     if (o == GREYLIST_UNAVAILABLE)
@@ -277,6 +288,7 @@ static struct reply make_reply(struct eval *ev, struct verdict v)
 {
     const struct action *a = v.action;
     ev->rule = v.rule;
+    conn_tally_decision(ev->c, stage_names[ev->stage], v.kind);
     struct reply rep = {.kind = v.kind};
     if (v.kind == ACTION_QUARANTINE) {
         rep.text = rule_expand(a->text, placeholder, ev, ev->c->msg);
@@ -316,8 +328,8 @@ static struct reply accept_early(struct eval *ev)
     return make_reply(ev, (struct verdict){.kind = ACTION_ACCEPT, .rule = r, .action = &r->action});
 }
 
-/* decide - rules at a stage to a reply */
-struct reply decide(struct conn *c, enum stage stage)
+/* decide_rules - rules at a stage to a reply */
+static struct reply decide_rules(struct conn *c, enum stage stage)
 {
     enum stage lo, hi;
     struct eval ev = {.c = c, .stage = stage};
@@ -344,5 +356,14 @@ struct reply decide(struct conn *c, enum stage stage)
         rep = make_reply(&ev, v);
     rep.headers = ev.headers;
     rep.nheaders = ev.nheaders;
+    return rep;
+}
+
+/* decide - the rules' reply, timed */
+struct reply decide(struct conn *c, enum stage stage)
+{
+    int64_t t0 = metrics_now_us();
+    struct reply rep = decide_rules(c, stage);
+    metrics_since(METRIC_STAGE_SECONDS, t0, stage_names[stage]);
     return rep;
 }

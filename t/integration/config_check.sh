@@ -119,6 +119,22 @@ printf 'socket = "unix:/tmp/x.sock";\nlists = { allow_clients = "file:allow-clie
 expect_eq "$rc" 1 "-n exits 1 for a bad list file entry"
 expect_eq "$(cat "$WORK/out")" "$WORK/allow-clients:4: list allow_clients: \"2001:db8::/129\": bad prefix length (0..128)" \
     "a bad list file entry is named with the list file and its line"
+check_bad metrics_listen 'metrics = {\n  listen = "localhost:9469";\n};\n' \
+    "3: metrics.listen: \"localhost:9469\" is not ADDRESS:PORT or [IPV6]:PORT"
+check_bad metrics_port 'metrics = { listen = "127.0.0.1:65536"; };\n' \
+    "2: metrics.listen: \"127.0.0.1:65536\" is not ADDRESS:PORT or [IPV6]:PORT"
+check_bad metrics_v6_brackets 'metrics = { listen = "::1:9469"; };\n' \
+    "2: metrics.listen: \"::1:9469\" is not ADDRESS:PORT or [IPV6]:PORT"
+check_bad metrics_remote 'metrics = {\n  listen = "0.0.0.0:9469";\n};\n' \
+    "3: metrics.listen 0.0.0.0:9469 is not a loopback address; the endpoint has no authentication: set metrics.allow_remote = true to serve it there"
+check_bad metrics_unknown 'metrics = { port = 9469; };\n' \
+    "2: unknown setting \"port\" in metrics"
+printf 'socket = "unix:/tmp/x.sock";\nmetrics = { listen = "[::1]:9469"; };\n' > "$WORK/m6.conf"
+printf 'socket = "unix:/tmp/x.sock";\nmetrics = { listen = "192.0.2.1:9469"; allow_remote = true; };\n' > "$WORK/mr.conf"
+for f in m6 mr; do
+    "$MXGATE" -n -c "$WORK/$f.conf" > "$WORK/out" 2>&1; rc=$?
+    expect_eq "$rc:$(cat "$WORK/out")" "0:configuration OK" "metrics.listen accepted: $f"
+done
 
 printf 'socket = "unix:/tmp/x.sock";\nsocket_mode = ;\n' > "$WORK/syntax.conf"
 "$MXGATE" -n -c "$WORK/syntax.conf" > "$WORK/out" 2>&1; rc=$?

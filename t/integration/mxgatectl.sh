@@ -318,6 +318,8 @@ commands:
   keygen [-t rsa|ed25519] [-b BITS] -d DOMAIN -s SELECTOR [-o FILE]
                                          a new DKIM key (mode 0600, default
                                          file DOMAIN.SELECTOR.pem) and its TXT record
+  stats [-r]                             the running daemon's counters as a
+                                         table (-r: the raw exposition)
 E
 ctl version -V
 expect_grep '^mxgatectl [0-9]+\.[0-9]+\.[0-9]+$' "$WORK/version.raw" "-V prints the version"
