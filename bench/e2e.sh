@@ -40,7 +40,11 @@ e2e_milter() {
 }
 
 # sent - messages Postfix delivered to the sink so far
-sent() { grep -c 'status=sent' "$PF_DIR/maillog" 2> /dev/null || echo 0; }
+sent() {
+    local n
+    n=$(grep -c 'status=sent' "$PF_DIR/maillog" 2> /dev/null)
+    echo "${n:-0}"
+}
 
 # e2e_wait TOTAL N - wait until Postfix delivered TOTAL messages in all, at
 # most 30 s plus 0.2 s per message of the run (N)
@@ -53,45 +57,54 @@ e2e_wait() {
     return 1
 }
 
-# e2e_run LABEL C REP N MSGFILE SENDER - one timed run; a JSON line to $RESULTS
+# cpu_of NAME - CPU seconds the daemon NAME used so far (utime + stime); 0 without one
+cpu_of() {
+    [ -n "$1" ] || { echo 0; return; }
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$(pid_of "$1")/stat"
+}
+
+# e2e_run LABEL C REP N MSGFILE SENDER [DAEMON] - one timed run; a JSON line to $RESULTS
 e2e_run() {
-    local label=$1 c=$2 rep=$3 n=$4 t0 t1 t2 before got
+    local label=$1 c=$2 rep=$3 n=$4 t0 t1 t2 before got cpu0 cpu1
     before=$(sent)
+    cpu0=$(cpu_of "${7:-}")
     t0=$(date +%s.%N)
     smtp-source -s "$c" -m "$n" -F "$5" -f "$6" -t bob@example.net -M mx.bench.test \
         "$PF_ADDR:$PF_PORT" >> "$WORK/smtp-source.log" 2>&1
     t1=$(date +%s.%N)
     e2e_wait $((before + n)) "$n"
     t2=$(date +%s.%N)
+    cpu1=$(cpu_of "${7:-}")
     got=$(($(sent) - before))
     [ "$got" -gt "$n" ] && got=$n
     awk -v l="$label" -v c="$c" -v r="$rep" -v n="$n" -v g="$got" -v a="$t0" -v b="$t1" -v e="$t2" \
-        'BEGIN { printf "{\"repeat\":%d,\"label\":\"%s\",\"concurrency\":%d,\"messages\":%d,\"failed\":%d,\"elapsed_s\":%.3f,\"msgs_per_s\":%.1f,\"accepted_per_s\":%.1f}\n", r, l, c, g, n - g, e - a, g / (e - a), n / (b - a) }' |
+        -v cpu="$(awk -v x="$cpu0" -v y="$cpu1" -v n="$n" 'BEGIN { print (y - x) * 1000 / n }')" \
+        'BEGIN { printf "{\"repeat\":%d,\"label\":\"%s\",\"concurrency\":%d,\"messages\":%d,\"failed\":%d,\"elapsed_s\":%.3f,\"msgs_per_s\":%.1f,\"accepted_per_s\":%.1f,\"milter_cpu_ms_per_msg\":%.3f}\n", r, l, c, g, n - g, e - a, g / (e - a), n / (b - a), cpu }' |
         tee -a "$RESULTS" | sed 's/.*"label":"\([^"]*\)","concurrency":\([0-9]*\).*"failed":\([0-9]*\).*"msgs_per_s":\([0-9.]*\).*/  \1 c=\2: \4 msgs\/s (\3 failed)/'
 }
 
-# e2e_config LABEL SOCKET MSGFILE SENDER REP - one configuration at every concurrency
+# e2e_config LABEL DAEMON MSGFILE SENDER REP - one configuration at every
+# concurrency; DAEMON is the milter's name in daemons.sh, "" for none
 e2e_config() {
-    local c n
-    e2e_milter "$2"
+    local c n sock=""
+    [ -z "$2" ] || sock="unix:$WORK/$2.sock"
+    e2e_milter "$sock"
     # warm-up: Postfix's processes and the milter's connections
     e2e_run "$1-warmup" 8 0 20 "$3" "$4" > /dev/null
     sed -i '/-warmup"/d' "$RESULTS"
     for c in $concs; do
         n=$e2e_count
         [ "$c" = 1 ] && n=$((e2e_count / 5))
-        e2e_run "$1" "$c" "$5" "$n" "$3" "$4"
+        e2e_run "$1" "$c" "$5" "$n" "$3" "$4" "$2"
     done
 }
 
 e2e_round() {
-    local c=$WORK/c
-    e2e_config postfix-bare "" "$c/sign.msg" alice@rsa.example "$1"
-    e2e_config postfix-mxgate-sign "unix:$WORK/mxgate-sign.sock" "$c/sign.msg" alice@rsa.example "$1"
-    e2e_config postfix-odkim-sign "unix:$WORK/odkim-rsa.sock" "$c/sign.msg" alice@rsa.example "$1"
-    e2e_config postfix-bare-inbound "" "$c/inbound.msg" alice@bench.test "$1"
-    e2e_config postfix-mxgate-inbound "unix:$WORK/mxgate-inbound.sock" "$c/inbound.msg" \
-        alice@bench.test "$1"
-    e2e_config postfix-odkim-verify "unix:$WORK/odkim-verify.sock" "$c/inbound.msg" \
-        alice@bench.test "$1"
+    local m=$WORK/c/sign.msg i=$WORK/c/inbound.msg
+    e2e_config postfix-bare "" "$m" alice@rsa.example "$1"
+    e2e_config postfix-mxgate-sign mxgate-sign "$m" alice@rsa.example "$1"
+    e2e_config postfix-odkim-sign odkim-rsa "$m" alice@rsa.example "$1"
+    e2e_config postfix-bare-inbound "" "$i" alice@bench.test "$1"
+    e2e_config postfix-mxgate-inbound mxgate-inbound "$i" alice@bench.test "$1"
+    e2e_config postfix-odkim-verify odkim-verify "$i" alice@bench.test "$1"
 }

@@ -3,7 +3,7 @@
 # of the targets (see README.md, "Benchmarks").
 #
 #   bench/run.sh BUILD_DIR [-r REPEATS] [-d SECONDS] [-m E2E_COUNT] [-c "1 8 64"]
-#                [-o OUT_DIR] [-q] [-E]
+#                [-o OUT_DIR] [-q] [-E] [-M]
 #
 #   -r N    repeats of the whole set (default 3); the table shows the median
 #           and min..max over them
@@ -14,6 +14,7 @@
 #           temporary directory, removed at the end)
 #   -q      quick smoke run: -r 1 -d 1 -m 100
 #   -E      leave out the end-to-end runs through Postfix
+#   -M      leave out the milter-protocol runs
 #
 # BUILD_DIR is an optimized build (not the sanitizer build) with mxgate,
 # bench/milterload and bench/nullfilter:
@@ -28,8 +29,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$SRC/t
 build=$(cd "${1:?usage: bench/run.sh BUILD_DIR [options]}" && pwd)
 shift
-repeats=3 dur=5 e2e_count=1000 concs="1 8 64" out="" e2e=yes
-while getopts "r:d:m:c:o:qE" o; do
+repeats=3 dur=5 e2e_count=1000 concs="1 8 64" out="" e2e=yes milter=yes
+while getopts "r:d:m:c:o:qEM" o; do
     case $o in
     r) repeats=$OPTARG ;;
     d) dur=$OPTARG ;;
@@ -38,7 +39,8 @@ while getopts "r:d:m:c:o:qE" o; do
     o) out=$OPTARG ;;
     q) repeats=1 dur=1 e2e_count=100 ;;
     E) e2e=no ;;
-    *) sed -n '4,16p' "$0" >&2; exit 2 ;;
+    M) milter=no ;;
+    *) sed -n '4,17p' "$0" >&2; exit 2 ;;
     esac
 done
 
@@ -50,6 +52,7 @@ chmod 755 "$WORK"
 umask 022
 LOAD=$build/bench/milterload MILTERC=$build/t/milterc/milterc
 RESULTS=$WORK/results.jsonl
+: > "$RESULTS"
 
 # need - what is missing, said once, then exit 1
 need() {
@@ -97,6 +100,7 @@ start_dns
 start_daemons
 check_daemons
 for rep in $(seq 1 "$repeats"); do
+    [ $milter = yes ] || break
     echo "bench: milter round $rep of $repeats (${dur} s per run)"
     milter_round "$rep"
 done
@@ -109,6 +113,6 @@ if [ $e2e = yes ]; then
 fi
 /usr/bin/python3 "$SRC/bench/summary.py" "$RESULTS" | tee "$WORK/table.txt"
 if [ -n "$out" ]; then
-    mkdir -p "$out" && cp "$RESULTS" "$WORK/table.txt" "$out/" && cp "$WORK"/*.log "$WORK"/*.err "$out/" 2> /dev/null
+    mkdir -p "$out" && cp "$RESULTS" "$WORK/table.txt" "$out/" && cp "$WORK"/*.log "$WORK"/*.err "$WORK"/*.decisions "$PF_DIR/maillog" "$out/" 2> /dev/null
     echo "bench: results in $out"
 fi

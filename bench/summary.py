@@ -76,12 +76,15 @@ def e2e_table(runs):
             for c in sorted({k[1] for k in runs if k[0] == l})]
     if not rows:
         return
-    print("\n%-30s %3s  %-24s %-24s %s" % ("end to end", "c", "delivered msgs/s",
-                                        "accepted msgs/s", "failed"))
+    print("\n%-30s %3s  %-24s %-24s %-11s %s" % ("end to end", "c", "delivered msgs/s",
+                                              "accepted msgs/s", "milter CPU", "failed"))
     for key in rows:
-        print("%-30s %3d  %-24s %-24s %d" % (
+        cpu = field(runs, key, "milter_cpu_ms_per_msg")
+        print("%-30s %3d  %-24s %-24s %-11s %d" % (
             NAMES[key[0]], key[1], span(field(runs, key, "msgs_per_s")),
-            span(field(runs, key, "accepted_per_s")), sum(field(runs, key, "failed"))))
+            span(field(runs, key, "accepted_per_s")),
+            "%.2f ms" % statistics.median(cpu) if cpu and max(cpu) > 0 else "-",
+            sum(field(runs, key, "failed"))))
 
 
 def ratios(runs, a, b, c, name):
