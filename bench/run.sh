@@ -3,7 +3,7 @@
 # of the targets (see README.md, "Benchmarks").
 #
 #   bench/run.sh BUILD_DIR [-r REPEATS] [-d SECONDS] [-m E2E_COUNT] [-c "1 8 64"]
-#                [-o OUT_DIR] [-q] [-E] [-M]
+#                [-o OUT_DIR] [-q] [-E] [-M] [-P]
 #
 #   -r N    repeats of the whole set (default 3); the table shows the median
 #           and min..max over them
@@ -15,6 +15,8 @@
 #   -q      quick smoke run: -r 1 -d 1 -m 100
 #   -E      leave out the end-to-end runs through Postfix
 #   -M      leave out the milter-protocol runs
+#   -P      profile mxgate during its milter runs (perf record -g; perf-*.data
+#           in OUT_DIR, read with perf report -i)
 #
 # BUILD_DIR is an optimized build (not the sanitizer build) with mxgate,
 # bench/milterload and bench/nullfilter:
@@ -29,8 +31,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$SRC/t
 build=$(cd "${1:?usage: bench/run.sh BUILD_DIR [options]}" && pwd)
 shift
-repeats=3 dur=5 e2e_count=1000 concs="1 8 64" out="" e2e=yes milter=yes
-while getopts "r:d:m:c:o:qEM" o; do
+repeats=3 dur=5 e2e_count=1000 concs="1 8 64" out="" e2e=yes milter=yes profile=no
+while getopts "r:d:m:c:o:qEMP" o; do
     case $o in
     r) repeats=$OPTARG ;;
     d) dur=$OPTARG ;;
@@ -40,7 +42,8 @@ while getopts "r:d:m:c:o:qEM" o; do
     q) repeats=1 dur=1 e2e_count=100 ;;
     E) e2e=no ;;
     M) milter=no ;;
-    *) sed -n '4,17p' "$0" >&2; exit 2 ;;
+    P) profile=yes ;;
+    *) sed -n '4,19p' "$0" >&2; exit 2 ;;
     esac
 done
 
@@ -68,12 +71,29 @@ need() {
     [ -z "$missing" ] || fail "missing:$missing (sh contrib/deps-debian.sh --test; build the targets)"
 }
 
-# load NAME C SCRIPTS... - one timed milterload run against daemon NAME, a JSON line to $RESULTS
+# perf_start NAME C REP - with -P, perf record mxgate's run in the background
+perf_start() {
+    PERF_PID=""
+    [ $profile = yes ] && [ "${1#mxgate}" != "$1" ] || return 0
+    perf record -q -g -p "$(pid_of "$1")" -o "$WORK/perf-$1-c$2-r$3.data" > /dev/null 2>&1 &
+    PERF_PID=$!
+}
+
+# perf_stop - end the recording (SIGINT makes perf write its file)
+perf_stop() {
+    [ -n "$PERF_PID" ] || return 0
+    kill -INT "$PERF_PID"
+    wait "$PERF_PID" 2> /dev/null
+}
+
+# load NAME C REP SCRIPTS... - one timed milterload run against daemon NAME, a JSON line to $RESULTS
 load() {
     local name=$1 c=$2 rep=$3
     shift 3
+    perf_start "$name" "$c" "$rep"
     "$LOAD" -s "unix:$WORK/$name.sock" -c "$c" -d "$dur" -w $((c * 4)) -t 60 -l -j \
         -p "$(pid_of "$name")" -L "$name" "$@" > "$WORK/one.json" 2>> "$WORK/milterload.err"
+    perf_stop
     sed "s/^{/{\"repeat\":$rep,/" "$WORK/one.json" >> "$RESULTS"
     sed 's/.*"label":"\([^"]*\)","concurrency":\([0-9]*\),"messages":\([0-9]*\),"failed":\([0-9]*\).*"msgs_per_s":\([0-9.]*\).*/  \1 c=\2: \5 msgs\/s (\3 messages, \4 failed)/' "$WORK/one.json"
 }
@@ -113,6 +133,6 @@ if [ $e2e = yes ]; then
 fi
 /usr/bin/python3 "$SRC/bench/summary.py" "$RESULTS" | tee "$WORK/table.txt"
 if [ -n "$out" ]; then
-    mkdir -p "$out" && cp "$RESULTS" "$WORK/table.txt" "$out/" && cp "$WORK"/*.log "$WORK"/*.err "$WORK"/*.decisions "$PF_DIR/maillog" "$out/" 2> /dev/null
+    mkdir -p "$out" && cp "$RESULTS" "$WORK/table.txt" "$out/" && cp "$WORK"/*.log "$WORK"/*.err "$WORK"/*.decisions "$PF_DIR/maillog" "$WORK"/perf-*.data "$out/" 2> /dev/null
     echo "bench: results in $out"
 fi
