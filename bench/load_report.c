@@ -59,6 +59,7 @@ void load_report_table(FILE *f, struct load_result *r)
         if (k <= PK_DISCARD || r->counts[k] > 0)
             fprintf(f, " %s=%lu", proto_kind_name(k), r->counts[k]);
     fputc('\n', f);
+    fprintf(f, "  client: %.3f ms CPU/msg\n", r->ok ? r->client_cpu_s * 1000 / (double)r->ok : 0);
     if (r->have_daemon)
         fprintf(f, "  daemon: %.3f ms CPU/msg (%.2f s), peak RSS %.1f MB%s, RSS at end %.1f MB\n",
                 cpu_ms(r), r->cpu_s, (double)r->hwm_kb / 1024, r->hwm_reset ? "" : " (since start)",
@@ -88,6 +89,8 @@ void load_report_json(FILE *f, struct load_result *r)
     for (int k = 0; k < PK_KINDS; k++)
         if (k <= PK_DISCARD || r->counts[k] > 0)
             fprintf(f, ",\"%s\":%lu", proto_kind_name(k), r->counts[k]);
+    fprintf(f, ",\"client_cpu_ms_per_msg\":%.4f",
+            r->ok ? r->client_cpu_s * 1000 / (double)r->ok : 0);
     if (r->have_daemon)
         fprintf(f,
                 ",\"cpu_ms_per_msg\":%.4f,\"cpu_s\":%.3f,\"peak_rss_kb\":%ld,"

@@ -24,6 +24,7 @@ struct load_result {
     double cpu_s;                   /* daemon's user + system CPU over the run */
     long hwm_kb, rss_kb;            /* daemon's peak and final resident set */
     int hwm_reset;                  /* the peak covers only the run */
+    double client_cpu_s;            /* milterload's own CPU over the run */
 };
 
 /* load_report_table - a few readable lines on f. */

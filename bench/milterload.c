@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define EXIT_USAGE 2
@@ -274,6 +275,15 @@ static void warm_up(const struct options *o, const struct run_opts *ro)
         fprintf(stderr, "milterload: %lu of %lu warm-up sessions failed\n", r.failed, o->warmup);
 }
 
+/* own_cpu_s - this process's user + system CPU seconds */
+static double own_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* measure - the timed run, with the daemon's figures when -p was given */
 static void measure(const struct options *o, const struct run_opts *ro, struct load_result *r)
 {
@@ -288,7 +298,9 @@ static void measure(const struct options *o, const struct run_opts *ro, struct l
     if (o->duration_s > 0)
         p.deadline = now_s() + o->duration_s;
     unsigned long n = o->count && o->count < o->concurrency ? o->count : o->concurrency;
+    double cpu0 = own_cpu_s();
     run_pool(&p, n, r);
+    r->client_cpu_s = own_cpu_s() - cpu0;
     if (pid > 0 && procstat_read(pid, &after) == 0 && before.cpu_s >= 0) {
         r->have_daemon = 1;
         r->cpu_s = after.cpu_s - before.cpu_s;

@@ -55,18 +55,19 @@ def errors(r):
 
 
 def milter_table(runs):
-    print("%-26s %3s  %-24s %-26s %-9s %-8s %s" % ("filter", "c", "msgs/s", "p99 ms", "CPU ms/msg",
-                                                 "RSS MB", "errors"))
+    print("%-26s %3s  %-24s %-26s %-10s %-10s %-8s %s" % (
+        "filter", "c", "msgs/s", "p99 ms", "CPU ms/msg", "client CPU", "RSS MB", "errors"))
     for label in NAMES:
         for c in sorted({k[1] for k in runs if k[0] == label}):
             key = (label, c)
             if not field(runs, key, "p99_ms"):
                 continue
             rss = field(runs, key, "peak_rss_kb")
-            print("%-26s %3d  %-24s %-26s %-10s %-8s %d" % (
+            print("%-26s %3d  %-24s %-26s %-10s %-10s %-8s %d" % (
                 NAMES[label], c, span(field(runs, key, "msgs_per_s")),
                 span(field(runs, key, "p99_ms"), "%.1f"),
                 span(field(runs, key, "cpu_ms_per_msg"), "%.2f").split(" ")[0],
+                span(field(runs, key, "client_cpu_ms_per_msg"), "%.2f").split(" ")[0],
                 "%.1f" % (max(rss) / 1024) if rss else "-",
                 sum(errors(r) for r in runs[key].values())))
 
@@ -108,6 +109,12 @@ def target(text, values, goal, at_least=True, fmt="%.2f"):
                                    (fmt % goal), verdict(values, goal, at_least)))
 
 
+def reference(text, values, fmt="%.2f"):
+    """a ratio that is no target but explains one"""
+    if values:
+        print("%-58s %-22s %-8s %s" % (text, span(values, fmt), "", "(reference)"))
+
+
 def targets(runs):
     print("\n%-58s %-22s %-8s %s" % ("target (ratios within a repeat)", "measured", "goal",
                                      "verdict"))
@@ -118,6 +125,8 @@ def targets(runs):
                    ratios(runs, mx, od, c, "msgs_per_s"), 2.0)
         target("signing %s c=64: mxgate / OpenDKIM p99 latency" % alg,
                ratios(runs, mx, od, 64, "p99_ms"), 0.25, False)
+        reference("  the floor: null filter / OpenDKIM %s p99, c=64" % alg,
+                  ratios(runs, "null", od, 64, "p99_ms"))
     target("inbound c=8: mxgate full policy / OpenDKIM verify msgs/s",
            ratios(runs, "mxgate-inbound", "odkim-verify", 8, "msgs_per_s"), 1.5)
     for c in sorted({k[1] for k in runs if k[0] == "postfix-bare"}):
