@@ -203,7 +203,8 @@ static void merge(struct load_result *r, const struct worker *w, double t0)
     for (int k = 0; k < PK_KINDS; k++)
         r->counts[k] += w->counts[k];
     r->latency_ms = xrealloc(r->latency_ms, (r->n_latency + w->n + 1) * sizeof(double));
-    memcpy(r->latency_ms + r->n_latency, w->lat, w->n * sizeof(double));
+    if (w->n > 0)
+        memcpy(r->latency_ms + r->n_latency, w->lat, w->n * sizeof(double));
     r->n_latency += w->n;
     if (w->n > 0 && w->last_end - t0 > r->elapsed_s)
         r->elapsed_s = w->last_end - t0;
