@@ -115,7 +115,8 @@ milter_round() {
 need
 mkdir -p "$WORK/c"
 /usr/bin/python3 "$SRC/bench/corpus.py" "$WORK/c" || fail "corpus.py failed"
-echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); work in $WORK"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "bench: $(nproc) CPUs, load average $LOAD_START; work in $WORK"
 start_dns
 start_daemons
 check_daemons
@@ -131,7 +132,12 @@ if [ $e2e = yes ]; then
         e2e_round "$rep"
     done
 fi
-/usr/bin/python3 "$SRC/bench/summary.py" "$RESULTS" | tee "$WORK/table.txt"
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+    /usr/bin/python3 "$SRC/bench/summary.py" "$RESULTS"
+    echo "load average: $LOAD_START at the start, $LOAD_END at the end ($(nproc) CPUs);" \
+        "a busy machine makes every figure noisy"
+} | tee "$WORK/table.txt"
 if [ -n "$out" ]; then
     mkdir -p "$out" && cp "$RESULTS" "$WORK/table.txt" "$out/" && cp "$WORK"/*.log "$WORK"/*.err "$WORK"/*.decisions "$PF_DIR/maillog" "$WORK"/perf-*.data "$out/" 2> /dev/null
     echo "bench: results in $out"
