@@ -5,8 +5,9 @@
 #                  in a mount namespace whose resolv.conf names only 127.0.0.1)
 #                  relaying to an smtp-sink that keeps nothing
 #   e2e_round REP  every configuration at every concurrency: bare, mxgate
-#                  signing (RSA), OpenDKIM signing (RSA), mxgate's inbound
-#                  policy, OpenDKIM verifying; one JSON line each to $RESULTS
+#                  signing (RSA), OpenDKIM signing (RSA), the null filter (the
+#                  floor any libmilter filter costs), mxgate's inbound policy,
+#                  OpenDKIM verifying; one JSON line each to $RESULTS
 #
 # A run is timed from the first connection until Postfix logged the last
 # message delivered to the sink (status=sent): messages/s end to end.
@@ -104,6 +105,7 @@ e2e_round() {
     e2e_config postfix-bare "" "$m" alice@rsa.example "$1"
     e2e_config postfix-mxgate-sign mxgate-sign "$m" alice@rsa.example "$1"
     e2e_config postfix-odkim-sign odkim-rsa "$m" alice@rsa.example "$1"
+    e2e_config postfix-null null "$m" alice@rsa.example "$1"
     e2e_config postfix-bare-inbound "" "$i" alice@bench.test "$1"
     e2e_config postfix-mxgate-inbound mxgate-inbound "$i" alice@bench.test "$1"
     e2e_config postfix-odkim-verify odkim-verify "$i" alice@bench.test "$1"

@@ -20,6 +20,7 @@ NAMES = {
     "null": "null filter (libmilter)",
     "postfix-bare": "Postfix bare", "postfix-mxgate-sign": "Postfix + mxgate sign rsa",
     "postfix-odkim-sign": "Postfix + OpenDKIM sign rsa",
+    "postfix-null": "Postfix + null filter",
     "postfix-bare-inbound": "Postfix bare (signed msgs)",
     "postfix-mxgate-inbound": "Postfix + mxgate inbound", "postfix-odkim-verify":
     "Postfix + OpenDKIM verify"}
@@ -135,6 +136,8 @@ def targets(runs):
         target("Postfix c=%d: with mxgate inbound policy / bare" % c,
                ratios(runs, "postfix-mxgate-inbound", "postfix-bare-inbound", c, "msgs_per_s"),
                0.85)
+        reference("  the floor: Postfix c=%d with the null filter / bare" % c,
+                  ratios(runs, "postfix-null", "postfix-bare", c, "msgs_per_s"))
     for label in ("mxgate-sign", "mxgate-inbound"):
         rss = [v / 1024 for v in field(runs, (label, 64), "peak_rss_kb")]
         target("peak RSS at c=64, MB: %s" % NAMES[label], rss, 32, False, "%.1f")
