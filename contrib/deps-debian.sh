@@ -5,7 +5,7 @@
 #       Postfix (installed unconfigured; tests run private instances), swaks,
 #       clang and its libFuzzer runtime (t/fuzz/run.sh), python3-dkim and
 #       opendkim-testmsg (independent DKIM signers and verifiers; OpenDKIM
-#       itself for bench/sign_bench.sh), the sqlite3 CLI
+#       itself and Postfix for bench/run.sh), the sqlite3 CLI
 #       (reads the store's DMARC history), Cyrus SASL's sasldb and saslpasswd2,
 #       python3-prometheus-client (parses the metrics endpoint's exposition),
 #       and Sendmail's packages downloaded to /var/cache/mxgate-tests/debs
