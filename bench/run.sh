@@ -20,7 +20,7 @@
 #
 # BUILD_DIR is an optimized build (not the sanitizer build) with mxgate,
 # bench/milterload and bench/nullfilter:
-#   cmake -S . -B /tmp/bench-build -DMXGATE_TESTS=OFF && cmake --build /tmp/bench-build -j2
+#   cmake -S . -B /tmp/bench-build && cmake --build /tmp/bench-build -j2
 # Needs, and installs nothing itself (sh contrib/deps-debian.sh --test has
 # them all): opendkim, nsd, postfix (smtp-source, smtp-sink), openssl,
 # /usr/bin/python3 with python3-dkim; root (a private Postfix, NSD on port 53
