@@ -2,13 +2,11 @@
 #include "glue.h"
 
 #include "arena.h"
-#include "authres.h"
 #include "conn.h"
-#include "decide.h"
 #include "log.h"
 #include "metrics.h"
 #include "mta.h"
-#include "signer.h"
+#include "session.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -46,9 +44,9 @@ static unsigned long c_proto(SMFICTX *ctx)
 
 /* answer - map a reply to libmilter; noreply when the step was negotiated
  * so. A tarpitted client waits before every reply it gets. */
-static sfsistat answer(SMFICTX *ctx, const struct reply *rep, unsigned long nr_flag)
+static sfsistat answer(SMFICTX *ctx, const struct reply *rep, enum stage stage)
 {
-    bool noreply = rep->kind <= ACTION_ACCEPT && (c_proto(ctx) & nr_flag);
+    bool noreply = mta_noreply(c_proto(ctx), rep->kind, stage);
     if (!noreply && CTX(ctx))
         conn_tarpit_wait(CTX(ctx));
     switch (rep->kind) {
@@ -100,12 +98,8 @@ static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     struct conn *c = CTX(ctx) ? CTX(ctx) : new_conn(ctx);
     bind_ctx(ctx);
     bool ip = ipaddr_from_sockaddr(hostaddr, &addr) == 0;
-    conn_set_client(c, hostname, ip ? &addr : NULL);
-    log_debug("connect %lu from %s[%s]%s", c->id, c->client_name, c->client_addr,
-              c->trusted_net ? " (trusted network)" : "");
-    conn_start_checks(c, STAGE_CONNECT);
-    struct reply rep = decide(c, STAGE_CONNECT);
-    return answer(ctx, &rep, SMFIP_NR_CONN);
+    struct reply rep = session_connect(c, hostname, ip ? &addr : NULL);
+    return answer(ctx, &rep, STAGE_CONNECT);
 }
 
 /* on_helo - record the HELO name */
@@ -114,12 +108,8 @@ static sfsistat on_helo(SMFICTX *ctx, char *helo)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    if (c->helo)
-        conn_forget_stage(c, STAGE_HELO);
-    c->helo = arena_strdup(c->arena, helo);
-    conn_start_checks(c, STAGE_HELO);
-    struct reply rep = decide(c, STAGE_HELO);
-    return answer(ctx, &rep, SMFIP_NR_HELO);
+    struct reply rep = session_helo(c, helo);
+    return answer(ctx, &rep, STAGE_HELO);
 }
 
 /* on_mail - a new transaction */
@@ -128,13 +118,8 @@ static sfsistat on_mail(SMFICTX *ctx, char **argv)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    conn_msg_reset(c);
-    c->sender = mta_address(c->msg, argv[0]);
-    c->auth_user = mta_auth_user(c);
-    c->queue_id = arena_strdup(c->msg, conn_macro(c, "i"));
-    conn_start_checks(c, STAGE_MAIL);
-    struct reply rep = decide(c, STAGE_MAIL);
-    return answer(ctx, &rep, SMFIP_NR_MAIL);
+    struct reply rep = session_mail(c, argv[0]);
+    return answer(ctx, &rep, STAGE_MAIL);
 }
 
 /* on_rcpt - the stage where rejections are delivered by default */
@@ -143,16 +128,8 @@ static sfsistat on_rcpt(SMFICTX *ctx, char **argv)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    conn_set_rcpt(c, mta_address(c->msg, argv[0]));
-    const char *qid = conn_macro(c, "i");
-    if (qid && *qid)
-        c->queue_id = arena_strdup(c->msg, qid);
-    conn_start_checks(c, STAGE_RCPT);
-    struct reply rep = decide(c, STAGE_RCPT);
-    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT)
-        conn_add_rcpt(c);
-    conn_tally_rcpt(c, rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT);
-    return answer(ctx, &rep, SMFIP_NR_RCPT);
+    struct reply rep = session_rcpt(c, argv[0]);
+    return answer(ctx, &rep, STAGE_RCPT);
 }
 
 /* on_header - keep the header for the content checks */
@@ -161,9 +138,7 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    if (value == NULL)
-        value = "";
-    conn_add_header(c, name, value, (c->proto & SMFIP_HDR_LEADSPC) != 0);
+    session_header(c, name, value);
     return (c->proto & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -173,8 +148,7 @@ static sfsistat on_eoh(SMFICTX *ctx)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    conn_start_content(c);
-    signer_start(c);
+    session_eoh(c);
     return (c->proto & SMFIP_NR_EOH) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -184,56 +158,33 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    conn_body(c, chunk, len);
-    signer_body(c, chunk, len);
+    session_body(c, chunk, len);
     return (c->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* insert_header - prepend one header, or warn. With SMFIP_HDR_LEADSPC the
- * MTA writes the value right after the colon: the space is ours to send. */
-static void insert_header(SMFICTX *ctx, const struct conn *c, const char *name, const char *value)
+/* edit_quarantine - ask the MTA to hold the message, or warn */
+static void edit_quarantine(void *ctx, const struct conn *c, const char *reason)
 {
-    if (value && (c->proto & SMFIP_HDR_LEADSPC))
+    if (smfi_quarantine(ctx, (char *)reason) != MI_SUCCESS)
+        log_warn("%s: could not quarantine (does the MTA allow it?)", conn_queue_id(c));
+}
+
+/* edit_remove - delete a header (a forged Authentication-Results), or warn */
+static void edit_remove(void *ctx, const struct conn *c, const char *name, unsigned index)
+{
+    if (smfi_chgheader(ctx, (char *)name, (int)index, NULL) != MI_SUCCESS)
+        log_warn("%s: could not remove a forged %s header", conn_queue_id(c), name);
+}
+
+/* edit_insert - prepend one header, or warn. With SMFIP_HDR_LEADSPC the
+ * MTA writes the value right after the colon: the space is ours to send. */
+static void edit_insert(void *ctx, const struct conn *c, const char *name, const char *value)
+{
+    if (c->proto & SMFIP_HDR_LEADSPC)
         value = arena_printf(c->msg, " %s", value);
-    if (value && smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
+    if (smfi_insheader(ctx, 0, (char *)name, (char *)value) != MI_SUCCESS)
         log_warn("%s: could not add %s (does the MTA allow adding headers?)", conn_queue_id(c),
                  name);
-}
-
-/* remove_forged_authres - delete every incoming Authentication-Results
- * header that claims our authserv-id, last first so that the indexes of the
- * others do not move */
-static void remove_forged_authres(SMFICTX *ctx, const struct conn *c)
-{
-    for (unsigned i = c->nauthres_ours; i-- > 0;)
-        if (smfi_chgheader(ctx, "Authentication-Results", (int)c->authres_ours[i], NULL) !=
-            MI_SUCCESS)
-            log_warn("%s: could not remove a forged Authentication-Results header",
-                     conn_queue_id(c));
-}
-
-/* add_authres - remove forged Authentication-Results, prepend Received-SPF,
- * then our Authentication-Results above it */
-static void add_authres(SMFICTX *ctx, struct conn *c)
-{
-    remove_forged_authres(ctx, c);
-    insert_header(ctx, c, "Received-SPF", authres_received_spf(c));
-    insert_header(ctx, c, "Authentication-Results", authres_value(c));
-}
-
-/* add_signatures - prepend our DKIM signatures, if the message is signed */
-static void add_signatures(SMFICTX *ctx, struct conn *c)
-{
-    const char *const *sigs = signer_finish(c);
-    for (; sigs && *sigs; sigs++)
-        insert_header(ctx, c, "DKIM-Signature", *sigs);
-}
-
-/* add_rule_headers - the headers add_header rules asked for, in rule order */
-static void add_rule_headers(SMFICTX *ctx, const struct conn *c, const struct reply *rep)
-{
-    for (unsigned i = rep->nheaders; i-- > 0;)
-        insert_header(ctx, c, rep->headers[i].name, rep->headers[i].value);
 }
 
 /* on_eom - end of message: the rules that need the whole message */
@@ -242,22 +193,10 @@ static sfsistat on_eom(SMFICTX *ctx)
     struct conn *c = bind_ctx(ctx);
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    const char *qid = conn_macro(c, "i");
-    if (qid && *qid)
-        c->queue_id = arena_strdup(c->msg, qid);
-    else
-        mta_warn_missing("i", STAGE_EOM);
-    conn_tally_message(c);
-    conn_start_checks(c, STAGE_EOM);
-    struct reply rep = decide(c, STAGE_EOM);
-    if (rep.kind == ACTION_QUARANTINE && smfi_quarantine(ctx, (char *)rep.text) != MI_SUCCESS)
-        log_warn("%s: could not quarantine (does the MTA allow it?)", conn_queue_id(c));
-    if (rep.kind == ACTION_CONTINUE || rep.kind == ACTION_ACCEPT || rep.kind == ACTION_QUARANTINE) {
-        add_rule_headers(ctx, c, &rep);
-        add_signatures(ctx, c);
-        add_authres(ctx, c);
-    }
-    return answer(ctx, &rep, 0);
+    struct session_edits ed = {
+        .quarantine = edit_quarantine, .remove = edit_remove, .insert = edit_insert, .arg = ctx};
+    struct reply rep = session_eom(c, &ed);
+    return answer(ctx, &rep, STAGE_EOM);
 }
 
 /* on_abort - the transaction ended without a message */
@@ -265,7 +204,7 @@ static sfsistat on_abort(SMFICTX *ctx)
 {
     struct conn *c = bind_ctx(ctx);
     if (c)
-        conn_msg_reset(c);
+        session_abort(c);
     return SMFIS_CONTINUE;
 }
 

@@ -72,19 +72,37 @@ static void request_macros(SMFICTX *ctx, const struct conn *c)
     }
 }
 
+/* mta_protocol - the steps and replies cfg needs, of those offered */
+unsigned long mta_protocol(const struct config *cfg, unsigned long offered)
+{
+    unsigned long want = ALWAYS_NR | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+    if (cfg->delay_reject)
+        want |= EARLY_NR;
+    if (!needs_content(cfg))
+        want |= CONTENT_STEPS;
+    else
+        want |= SMFIP_HDR_LEADSPC | (needs_body(cfg) ? 0 : SMFIP_NOBODY);
+    return want & offered;
+}
+
+/* mta_noreply - a reply without a decision to a step negotiated NR */
+bool mta_noreply(unsigned long proto, enum action_kind kind, enum stage stage)
+{
+    static const unsigned long nr[STAGE_COUNT] = {
+        [STAGE_CONNECT] = SMFIP_NR_CONN,
+        [STAGE_HELO] = SMFIP_NR_HELO,
+        [STAGE_MAIL] = SMFIP_NR_MAIL,
+        [STAGE_RCPT] = SMFIP_NR_RCPT,
+    };
+    return kind <= ACTION_ACCEPT && (proto & nr[stage]);
+}
+
 /* mta_negotiate - protocol flags and actions */
 sfsistat mta_negotiate(SMFICTX *ctx, struct conn *c, unsigned long f0, unsigned long f1,
                        unsigned long *pf0, unsigned long *pf1)
 {
-    unsigned long want = ALWAYS_NR | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-    if (c->cfg->delay_reject)
-        want |= EARLY_NR;
-    if (!needs_content(c->cfg))
-        want |= CONTENT_STEPS;
-    else
-        want |= SMFIP_HDR_LEADSPC | (needs_body(c->cfg) ? 0 : SMFIP_NOBODY);
     *pf0 = OUR_ACTIONS & f0;
-    *pf1 = want & f1;
+    *pf1 = mta_protocol(c->cfg, f1);
     c->proto = *pf1;
     if (f0 & SMFIF_SETSYMLIST)
         request_macros(ctx, c);

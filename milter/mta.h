@@ -6,6 +6,9 @@
 
 #include "check.h"
 #include "conn.h"
+#include "rule.h"
+
+#include <stdbool.h>
 
 #include <libmilter/mfapi.h>
 
@@ -15,6 +18,16 @@
  * macro lists. Records the result in c->proto. */
 sfsistat mta_negotiate(SMFICTX *ctx, struct conn *c, unsigned long f0, unsigned long f1,
                        unsigned long *pf0, unsigned long *pf1);
+
+/* mta_protocol - the SMFIP_* flags (steps skipped, replies not awaited,
+ * header values with their leading space) that cfg's rules need, of those
+ * the MTA offers. ~0UL: an MTA that offers everything (explain). */
+unsigned long mta_protocol(const struct config *cfg, unsigned long offered);
+
+/* mta_noreply - whether the reply to a step of stage goes unsent under the
+ * negotiated proto: a step negotiated SMFIP_NR_* whose reply decides
+ * nothing (continue, accept). */
+bool mta_noreply(unsigned long proto, enum action_kind kind, enum stage stage);
 
 /* mta_address - an envelope address without its angle brackets, in arena. */
 const char *mta_address(struct arena *arena, const char *arg);
