@@ -19,6 +19,19 @@ struct dns_resolver;
 struct dns_query;
 struct dns_result;
 struct signer;
+struct rule;
+
+/* What mxgatectl explain is told as the rules run; NULL in the daemon,
+ * whose behaviour and log lines it never changes. */
+struct conn_trace {
+    /* rule - rule r was evaluated at stage: whether its condition held */
+    void (*rule)(void *arg, enum stage stage, const struct rule *r, bool matched);
+    /* decision - the decision the daemon logs: what ("reject", "tarpit
+     * 20.000s", ...) and the reply or remark, with the line logged */
+    void (*decision)(void *arg, enum stage stage, const struct rule *r, const char *what,
+                     const char *reply, const char *line);
+    void *arg;
+};
 
 enum slot_state { SLOT_IDLE = 0, SLOT_STARTED, SLOT_DONE };
 
@@ -100,7 +113,8 @@ struct conn {
     void *macro_ctx;
 
     struct check_slot slots[CHECK_COUNT];
-    struct conn_tally tally; /* counts for metrics and the closing line */
+    struct conn_tally tally;        /* counts for metrics and the closing line */
+    const struct conn_trace *trace; /* explain's; NULL in the daemon */
 };
 
 /* conn_new - a context holding a reference to cfg; never NULL. */

@@ -70,15 +70,28 @@ static void rule_checks(const struct conn *c, const struct rule *r, char *buf, s
 static void log_decision(const struct conn *c, enum stage stage, const struct rule *r,
                          const char *what, const char *reply)
 {
-    char checks[256], score[48] = "";
     metrics_rule_action(r->origin, action_name(r->action.kind), r->shadow);
+    if (!log_enabled(LOG_LVL_INFO) && c->trace == NULL)
+        return;
+    char checks[256], score[48] = "", line[4096]; /* as long as a log line can be */
     rule_checks(c, r, checks, sizeof(checks));
     if (c->cfg->rules.scores)
         snprintf(score, sizeof(score), " score=%g", c->score);
-    log_info("%s: %s: %s from %s[%s]: %s; from=<%s> to=<%s> helo=<%s> check=%s rule=%d (%s)%s",
+    snprintf(line, sizeof(line),
+             "%s: %s: %s from %s[%s]: %s; from=<%s> to=<%s> helo=<%s> check=%s rule=%d (%s)%s",
              conn_queue_id(c), what, stage_names[stage], c->client_name, c->client_addr, reply,
              c->sender ? c->sender : "", c->rcpt ? c->rcpt : "", c->helo ? c->helo : "", checks,
              r->index, r->origin, score);
+    log_info("%s", line);
+    if (c->trace)
+        c->trace->decision(c->trace->arg, stage, r, what, reply, line);
+}
+
+/* trace_rule - tell explain that a rule was evaluated */
+static void trace_rule(void *arg, const struct rule *r, bool matched)
+{
+    const struct eval *ev = arg;
+    ev->c->trace->rule(ev->c->trace->arg, ev->stage, r, matched);
 }
 
 /* rule_check - the first check the deciding rule names that has a result, or -1 */
@@ -341,8 +354,12 @@ static struct reply decide_rules(struct conn *c, enum stage stage)
         return (struct reply){0};
     if (stage >= STAGE_EOH && c->nrcpts > 0 && c->rcpts_exempt == c->nrcpts)
         return (struct reply){0};
-    struct expr_env env = {
-        .words = words_of, .fact = fact_of, .macro = macro_of, .score = score_of, .arg = &ev};
+    struct expr_env env = {.words = words_of,
+                           .fact = fact_of,
+                           .macro = macro_of,
+                           .score = score_of,
+                           .arg = &ev,
+                           .trace = c->trace ? trace_rule : NULL};
     static const struct rule_calls calls = {.interim = interim, .shadow = shadow};
     struct verdict v = postponed(&ev, stage);
     if (v.kind == ACTION_CONTINUE)

@@ -28,6 +28,7 @@
 struct arena;
 struct expr;
 struct lists;
+struct rule;
 
 /* Envelope facts a condition can test against a list. */
 enum fact {
@@ -60,6 +61,8 @@ struct expr_env {
     const char *(*macro)(void *arg, const char *name);       /* "{name}" or "i" */
     double (*score)(void *arg);
     void *arg;
+    /* trace - if set, told of each rule evaluated (for mxgatectl explain) */
+    void (*trace)(void *arg, const struct rule *r, bool matched);
 };
 
 /* What a condition needs: bit per check named, the latest stage of its facts

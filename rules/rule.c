@@ -313,7 +313,10 @@ struct verdict rules_eval(const struct ruleset *rs, enum stage lo, enum stage hi
         const struct rule *r = &rs->rules[i];
         if (r->stage < lo || r->stage > hi || r->action.kind == ACTION_CONTINUE)
             continue;
-        if (r->cond && !expr_eval(r->cond, env))
+        bool matched = r->cond == NULL || expr_eval(r->cond, env);
+        if (env->trace)
+            env->trace(env->arg, r, matched);
+        if (!matched)
             continue;
         count(r, r->shadow);
         if (r->shadow) {
