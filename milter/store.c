@@ -27,6 +27,7 @@ struct store {
     char *spec, *shown; /* shown: for logs, the password masked */
     const struct store_backend *be;
     void *h;
+    bool dry; /* store_open_dry: reads only */
 };
 
 /* backend_of - the backend spec names and where its argument starts */
@@ -98,6 +99,15 @@ struct store *store_open(const char *spec, char *err, size_t errlen)
     return st;
 }
 
+/* store_open_dry - a store that reads spec's backend and writes nothing */
+struct store *store_open_dry(const char *spec, char *err, size_t errlen)
+{
+    struct store *st = store_open(spec, err, errlen);
+    if (st)
+        st->dry = true;
+    return st;
+}
+
 /* store_ref - one more reference */
 struct store *store_ref(struct store *st)
 {
@@ -126,13 +136,62 @@ const char *store_spec(const struct store *st)
     return st->shown;
 }
 
+/* A dry store's read of one greylist key. */
+struct peek {
+    const struct grey_key *key;
+    struct grey_rec g;
+    struct net_rec n;
+};
+
+/* peek_triplet - the key's triplet row, if this is it */
+static int peek_triplet(void *arg, const struct grey_row *row)
+{
+    struct peek *pk = arg;
+    if (strcmp(row->origin, pk->key->origin) != 0 || strcmp(row->sender, pk->key->sender) != 0 ||
+        strcmp(row->rcpt, pk->key->rcpt) != 0)
+        return 0;
+    pk->g = (struct grey_rec){.found = true,
+                              .first_seen = row->first_seen,
+                              .last_seen = row->last_seen,
+                              .passed = row->passed,
+                              .expires = row->expires,
+                              .attempts = row->attempts};
+    return 1;
+}
+
+/* peek_net - the key's net row, if this is it */
+static int peek_net(void *arg, const struct net_row *row)
+{
+    struct peek *pk = arg;
+    if (strcmp(row->net, pk->key->net) != 0)
+        return 0;
+    pk->n = (struct net_rec){.found = true,
+                             .by_operator = row->by_operator,
+                             .passes = row->passes,
+                             .allowed_until = row->allowed_until};
+    return 1;
+}
+
+/* grey_peek - what the backend would answer, from reads only: the same
+ * rules applied to copies of the rows, nothing written back */
+static enum store_status grey_peek(struct store *st, const struct grey_key *key,
+                                   const struct grey_policy *p, struct grey_answer *out)
+{
+    struct peek pk = {.key = key};
+    if (st->be->grey_each(st->h, key->rcpt, peek_triplet, &pk) == STORE_TRYLATER ||
+        st->be->net_each(st->h, peek_net, &pk) == STORE_TRYLATER)
+        return STORE_TRYLATER;
+    store_grey_decide(p, &pk.g, &pk.n, out);
+    return STORE_FOUND;
+}
+
 /* store_greylist - the backend's answer; *out only when there is one */
 enum store_status store_greylist(struct store *st, const struct grey_key *key,
                                  const struct grey_policy *p, struct grey_answer *out)
 {
     struct grey_answer a = {0};
     int64_t t0 = metrics_now_us();
-    enum store_status s = st->be->greylist(st->h, key, p, &a);
+    enum store_status s = st->dry ? grey_peek(st, key, p, &a) : st->be->greylist(st->h, key, p, &a);
     metrics_store_op("greylist", s, t0);
     if (s == STORE_TRYLATER)
         return s;
@@ -158,6 +217,8 @@ enum store_status store_net_each(struct store *st, int (*fn)(void *arg, const st
 enum store_status store_net_allow(struct store *st, const char *net, int64_t until,
                                   bool by_operator)
 {
+    if (st->dry)
+        return STORE_TRYLATER;
     return st->be->net_allow(st->h, net, until, by_operator);
 }
 
@@ -165,6 +226,8 @@ enum store_status store_net_allow(struct store *st, const char *net, int64_t unt
 enum store_status store_grey_drop(struct store *st, const char *match, unsigned long *dropped)
 {
     *dropped = 0;
+    if (st->dry)
+        return STORE_TRYLATER;
     return st->be->grey_drop(st->h, match, dropped);
 }
 
@@ -179,6 +242,8 @@ enum store_status store_grey_stats(struct store *st, int64_t now, struct grey_st
 enum store_status store_expire(struct store *st, int64_t now, unsigned long *removed)
 {
     *removed = 0;
+    if (st->dry)
+        return STORE_TRYLATER;
     int64_t t0 = metrics_now_us();
     enum store_status s = st->be->expire(st->h, now, removed);
     metrics_store_op("expire", s, t0);
@@ -236,6 +301,8 @@ enum store_status store_dmarc_record(struct store *st, const struct dmarc_row *r
                           .policy_published = or_empty(row->policy_published),
                           .disposition = or_empty(row->disposition),
                           .dmarc_result = or_empty(row->dmarc_result)};
+    if (st->dry)
+        return STORE_FOUND; /* counted nowhere */
     int64_t t0 = metrics_now_us();
     enum store_status s = st->be->dmarc_record(st->h, &r);
     metrics_store_op("dmarc_record", s, t0);

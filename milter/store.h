@@ -34,6 +34,14 @@ const char *store_path(const char *spec);
  * the backend is back (it is retried at most once a second). */
 struct store *store_open(const char *spec, char *err, size_t errlen);
 
+/* store_open_dry - store_open for a store that is only read: store_greylist
+ * answers what the backend would answer now, from a read of the triplet and
+ * the net (the same rules, nothing written back); store_dmarc_record counts
+ * nothing (STORE_FOUND); store_net_allow, store_grey_drop and store_expire
+ * answer try-later. For mxgatectl explain. Opening a SQLite store that does
+ * not exist yet creates it empty, as the daemon would. */
+struct store *store_open_dry(const char *spec, char *err, size_t errlen);
+
 /* store_ref, store_unref - reference counting; the last unref closes the
  * store. store_unref clears *stp and accepts NULL. */
 struct store *store_ref(struct store *st);
