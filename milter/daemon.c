@@ -205,3 +205,18 @@ int daemon_drop_privileges(const char *user, const char *group, char *err, size_
     }
     return 0;
 }
+
+/* daemon_dns_settings - resolver settings from the configuration */
+struct dns_settings daemon_dns_settings(const struct config *cfg)
+{
+    return (struct dns_settings){
+        .servers = cfg->dns.servers,
+        .nservers = cfg->dns.nservers,
+        .timeout_ms = cfg->dns.timeout_ms,
+        .tries = cfg->dns.tries,
+        .cache_entries = cfg->dns.cache_entries,
+        .max_ttl = 86400,
+        .max_neg_ttl = 10800,
+        .trylater_ttl = 0,
+    };
+}

@@ -4,6 +4,8 @@
 #ifndef MXGATE_DAEMON_H
 #define MXGATE_DAEMON_H
 
+#include "dns.h"
+
 #include <stddef.h>
 
 struct config;
@@ -32,5 +34,9 @@ int daemon_drop_privileges(const char *user, const char *group, char *err, size_
 /* daemon_check_ids - whether user, group and socket_owner name existing
  * accounts, for -n; 0, or -1 with the unknown name in err. */
 int daemon_check_ids(const struct config *cfg, char *err, size_t errlen);
+
+/* daemon_dns_settings - the resolver's settings from cfg's dns group (the
+ * daemon's, and mxgatectl explain's). */
+struct dns_settings daemon_dns_settings(const struct config *cfg);
 
 #endif

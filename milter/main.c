@@ -103,21 +103,6 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* dns_settings_of - resolver settings from the configuration */
-static struct dns_settings dns_settings_of(const struct config *cfg)
-{
-    return (struct dns_settings){
-        .servers = cfg->dns.servers,
-        .nservers = cfg->dns.nservers,
-        .timeout_ms = cfg->dns.timeout_ms,
-        .tries = cfg->dns.tries,
-        .cache_entries = cfg->dns.cache_entries,
-        .max_ttl = 86400,
-        .max_neg_ttl = 10800,
-        .trylater_ttl = 0,
-    };
-}
-
 /* open_log - the configured target; stderr in the foreground by default */
 static int open_log(const struct config *cfg, bool foreground, char *err, size_t errlen)
 {
@@ -149,7 +134,7 @@ static void reload(const struct options *o, struct dns_resolver *dns)
         return;
     }
     struct config *old = config_current();
-    struct dns_settings ds = dns_settings_of(cfg);
+    struct dns_settings ds = daemon_dns_settings(cfg);
     if (strcmp(old->socket, cfg->socket) != 0)
         log_warn("socket changed to %s: this takes a restart", cfg->socket);
     if (open_log(cfg, o->foreground, err, sizeof(err)) < 0)
@@ -275,7 +260,7 @@ static struct dns_resolver *start(const struct options *o, struct config *cfg)
         log_warn("state store: %s", err); /* the store answers try-later until it exists */
     if (daemon_drop_privileges(cfg->user, cfg->group, err, sizeof(err)) < 0)
         fatal(err);
-    struct dns_settings ds = dns_settings_of(cfg);
+    struct dns_settings ds = daemon_dns_settings(cfg);
     struct dns_resolver *dns = dns_create(&ds, err, sizeof(err));
     if (dns == NULL)
         fatal(err);
