@@ -31,6 +31,11 @@ const struct config *ctl_config(struct ctl *ctl);
  * printing the problem on stderr (exit 1). */
 struct store *ctl_store(struct ctl *ctl);
 
+/* ctl_become_daemon - when running as root, become the daemon's user and
+ * group from the configuration (loaded if needed), so that files a store
+ * creates stay the daemon's. 0, or -1 after printing the problem. */
+int ctl_become_daemon(struct ctl *ctl);
+
 /* ctl_trylater - say that the store cannot answer now; returns CTL_TRYLATER. */
 int ctl_trylater(struct ctl *ctl);
 
@@ -60,5 +65,14 @@ int ctl_stats(struct ctl *ctl, int argc, char **argv);
 
 /* ctl_stats_usage - the stats synopsis lines, on out. */
 void ctl_stats_usage(FILE *out);
+
+/* ctl_explain - "explain [-v] [-n NAME] [-m MACRO=VALUE]... [-d MESSAGE]
+ * [-w | -s STORE] ADDRESS HELO SENDER RCPT...": replay one transaction
+ * through the daemon's steps with live DNS and print why each reply is what
+ * it is, then the replies as the MTA gets them. Returns an enum ctl_exit. */
+int ctl_explain(struct ctl *ctl, int argc, char **argv);
+
+/* ctl_explain_usage - the explain synopsis lines, on out. */
+void ctl_explain_usage(FILE *out);
 
 #endif

@@ -19,6 +19,7 @@ static const struct command {
     int (*run)(struct ctl *ctl, int argc, char **argv);
     void (*usage)(FILE *out);
 } commands[] = {
+    {.name = "explain", .run = ctl_explain, .usage = ctl_explain_usage},
     {.name = "greylist", .run = ctl_greylist, .usage = ctl_greylist_usage},
     {.name = "keygen", .run = ctl_keygen, .usage = ctl_keygen_usage},
     {.name = "stats", .run = ctl_stats, .usage = ctl_stats_usage},
@@ -58,19 +59,29 @@ const struct config *ctl_config(struct ctl *ctl)
     return ctl->cfg;
 }
 
+/* ctl_become_daemon - drop to the daemon's account if root */
+int ctl_become_daemon(struct ctl *ctl)
+{
+    char err[1024];
+    const struct config *cfg = ctl_config(ctl);
+    if (cfg == NULL)
+        return -1;
+    if (geteuid() == 0 && daemon_drop_privileges(cfg->user, cfg->group, err, sizeof(err)) < 0) {
+        ctl_fail("%s; not opening the state store as root", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* ctl_store - drop to the daemon's account if root, then open the store once */
 struct store *ctl_store(struct ctl *ctl)
 {
     char err[1024];
     if (ctl->store)
         return ctl->store;
-    const struct config *cfg = ctl_config(ctl);
-    if (cfg == NULL)
+    if (ctl_become_daemon(ctl) < 0)
         return NULL;
-    if (geteuid() == 0 && daemon_drop_privileges(cfg->user, cfg->group, err, sizeof(err)) < 0) {
-        ctl_fail("%s; not opening the state store as root", err);
-        return NULL;
-    }
+    const struct config *cfg = ctl->cfg;
     if ((ctl->store = store_open(cfg->store_spec, err, sizeof(err))) == NULL)
         ctl_fail("state store: %s", err); /* not the spec: it may hold a password */
     return ctl->store;

@@ -307,6 +307,10 @@ usage: mxgatectl [-c FILE] COMMAND [ARG...]
   -h       print this help and exit
   -V       print the version and exit
 commands:
+  explain [-v] [-n NAME] [-m MACRO=VALUE]... [-d MESSAGE] [-w|-s STORE]
+          ADDRESS HELO SENDER RCPT...
+                                         replay a transaction with live DNS and
+                                         say why each reply is what it is
   greylist list [pending|passed|nets]    triplets (all, pending or passed), or networks
   greylist show WHAT                     the triplets and network row WHAT matches
   greylist allow ADDRESS|NETWORK [DAYS]  let a network pass greylisting, for good or DAYS days
