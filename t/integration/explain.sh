@@ -1,7 +1,8 @@
 #!/bin/bash
 # explain.sh - mxgatectl explain decides as the daemon does. Golden cases of
 # one transaction each (shipped-cases under the shipped configuration,
-# dmarc-cases with messages signed with DKIM, spf-cases; DNS from NSD on
+# dmarc-cases with messages signed with DKIM, spf-cases, the iprev cases/
+# with forged Authentication-Results; DNS from NSD on
 # loopback, DNS failures among them) are replayed twice: through the running
 # daemon with milterc, and through explain (explain_args.py turns a milterc
 # script into explain's arguments and a message file). Both must give the
@@ -138,6 +139,18 @@ explain_cases "$T/integration/spf-cases"
 at_least 20 spf-cases
 mxgate_start
 golden_cases "$T/integration/spf-cases"
+same_log_lines
+mxgate_stop
+
+# --- iprev, exemptions, forged Authentication-Results removed (cases/) ----
+: > "$MXGATE_LOG"
+mxgate_config "$T/integration/mxgate-test.conf" -e "\$a store = \"sqlite:$WORK/iprev.db\";"
+explain_cases "$T/integration/cases"
+at_least 10 cases
+expect_grep '^  remove header: Authentication-Results #4 ' "$WORK/x/authres_forged/out" \
+    "explain shows the forged Authentication-Results headers mxgate removes"
+mxgate_start
+golden_cases "$T/integration/cases"
 same_log_lines
 mxgate_stop
 
