@@ -9,6 +9,8 @@
 # case's expected replies byte for byte (headers mxgate adds included), and
 # each decision line explain shows must be the line the daemon logged.
 # Greylisting in explain reads the store and writes nothing unless -w or -s.
+# A message from an SMTP AUTH client gets the daemon's DKIM signature (its
+# time and signature bytes aside).
 . "$T/lib/common.sh"
 . "$T/lib/mxgate.sh"
 
@@ -153,6 +155,54 @@ mxgate_start
 golden_cases "$T/integration/cases"
 same_log_lines
 mxgate_stop
+
+# --- DKIM signing: an SMTP AUTH client's message ---------------------------
+: > "$MXGATE_LOG"
+"$MXGATECTL" -c "$WORK/none.conf" keygen -d example.net -s r2026 -o "$WORK/net-r.pem" \
+    > /dev/null 2> "$WORK/keygen.err" || { cat "$WORK/keygen.err" >&2; fail "keygen"; }
+cat > "$WORK/mxgate.conf" << EOF
+socket = "$MXGATE_SOCKET";
+pidfile = "$WORK/mxgate.pid";
+log = { to = "file:$MXGATE_LOG"; level = "info"; };
+dns = { servers = [ $DNS_SERVERS ]; timeout = 0.5; tries = 2; budget = 3; };
+store = "sqlite:$WORK/sign.db";
+trusted = { networks = [ "127.0.0.0/8" ]; authenticated = true; };
+sign = {
+  keys = ( { name = "net-r"; domain = "example.net"; selector = "r2026"; file = "$WORK/net-r.pem"; } );
+  table = ( { from = "example.net"; keys = [ "net-r" ]; } );
+};
+EOF
+cat > "$WORK/signed.script" << 'EOF'
+macro mail {auth_authen} alice
+macro mail i 4SIGN01
+connect laptop.example.test 4 198.51.100.9 40000
+helo laptop
+mail <alice@example.net>
+rcpt <carol@example.com>
+data
+header From: Alice <alice@example.net>
+header To: carol@example.com
+header Subject: signed by mxgate
+header Date: Sun, 22 Nov 2026 10:00:00 +0000
+eoh
+body Hello Carol.
+eom
+quit
+EOF
+# unsigned FILE - the replies with DKIM-Signature's times and signature bytes masked
+unsigned() { sed -E 's/([tx])=[0-9]+/\1=N/g; s/(\\t|; )b=.*$/\1b=B/' "$1"; }
+explain_case "$WORK/signed.script" signed
+expect_grep '^  add header: DKIM-Signature: v=1; a=rsa-sha256; .*d=example\.net; s=r2026;' "$WORK/x/signed/out" \
+    "explain shows the DKIM signature mxgate adds for an authenticated sender"
+mxgate_start
+"$MILTERC" -s "$MXGATE_SOCKET" "$WORK/signed.script" > "$WORK/signed.out" 2> "$WORK/signed.err" ||
+    { cat "$WORK/signed.err" >&2; fail "milterc failed"; }
+mxgate_stop
+grep -q '^eom: insheader 0 DKIM-Signature: ' "$WORK/signed.out" ||
+    { cat "$WORK/signed.out" >&2; fail "the daemon did not sign"; }
+diff -u <(unsigned "$WORK/signed.out") <(unsigned "$WORK/x/signed/replies") >&2 ||
+    fail "explain's signature is not the daemon's (times and signature bytes aside)"
+pass "explain signs as the daemon does: same replies, same signature tags and body hash"
 
 # --- usage -----------------------------------------------------------------
 "$MXGATECTL" -c "$WORK/mxgate.conf" explain 192.0.2.10 helo.example a@b.example > /dev/null 2>&1
