@@ -372,6 +372,52 @@ static void schema_is_versioned_and_a_newer_one_is_left_alone(void)
     fixture_close(&f);
 }
 
+/* attempts - the attempts counted on the triplets matching match (-1: none) */
+static long long attempts(struct store *st, const char *match)
+{
+    return rows(st, match) ? (long long)row_of(st, match).attempts : -1;
+}
+
+/* same_answer - what the dry store says at now is what the store then does */
+static void same_answer(struct store *dry, struct store *st, struct grey_key k, int64_t now)
+{
+    struct grey_answer d, r;
+    long long before = attempts(st, k.sender);
+    enum store_status ds = grey(dry, k, now, &d);
+    CHECK_INT(attempts(st, k.sender), before);
+    CHECK_INT(grey(st, k, now, &r), ds);
+    CHECK_INT(d.state, r.state);
+    CHECK_INT(d.first_seen, r.first_seen);
+    CHECK_INT(d.pass_at, r.pass_at);
+}
+
+static void dry_store_answers_as_the_store_would_and_writes_nothing(void)
+{
+    struct fixture f;
+    char err[256];
+    fixture_open(&f, NULL);
+    struct store *dry = store_open_dry(f.spec, err, sizeof(err));
+    CHECK(dry != NULL);
+    struct grey_key k = key("192.0.2.0/24", "a@example.org", "b@example.net");
+    int64_t times[] = {T0, T0 + 299, T0 + 300, T0 + 400, T0 + 2 * DAY};
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+        same_answer(dry, f.st, k, times[i]); /* new, early, retried, known, known */
+    CHECK_INT(store_net_allow(f.st, "198.51.100.0/24", INT64_MAX, true), STORE_FOUND);
+    same_answer(dry, f.st, key("198.51.100.0/24", "c@example.org", "b@example.net"), T0);
+    CHECK_INT(state(dry, key("198.51.100.0/24", "c@example.org", "b@example.net"), T0),
+              GREY_ALLOWED);
+    struct dmarc_row row = {.day = store_dmarc_day(T0), .source_ip = "192.0.2.1"};
+    CHECK_INT(store_dmarc_record(dry, &row), STORE_FOUND);
+    CHECK_INT(store_net_allow(dry, "203.0.113.0/24", INT64_MAX, true), STORE_TRYLATER);
+    unsigned long n;
+    CHECK_INT(store_grey_drop(dry, "a@example.org", &n), STORE_TRYLATER);
+    CHECK_INT(store_expire(dry, T0 + 400 * DAY, &n), STORE_TRYLATER);
+    CHECK_INT(store_dmarc_record(f.st, &row), STORE_MISSING); /* the dry one counted nothing */
+    CHECK_INT(rows(f.st, NULL), 1); /* an allowed net records no triplet */
+    store_unref(&dry);
+    fixture_close(&f);
+}
+
 /* --- DMARC history ------------------------------------------------------ */
 
 #define D0 (T0 / DAY) /* the day of T0 */
@@ -721,6 +767,7 @@ static void version_1_database_gains_the_dmarc_table_and_keeps_its_rows(void)
     N(net_each_lists_counting_and_allowed_nets)                      \
     N(grey_drop_removes_matching_triplets_and_the_net)               \
     N(grey_stats_counts_live_expired_and_allowed)                    \
+    N(dry_store_answers_as_the_store_would_and_writes_nothing)       \
     N(dmarc_same_evaluation_twice_is_one_row_counted_twice)          \
     N(dmarc_rows_that_differ_in_any_field_are_counted_apart)         \
     N(dmarc_fields_come_back_as_recorded_whatever_they_hold)         \
