@@ -208,36 +208,32 @@ static int envelope_steps(struct explain *ex)
 }
 
 /* message_steps - the message and end of message, when the MTA gets that far */
-static int message_steps(struct explain *ex, int kept)
+static void message_steps(struct explain *ex, int kept)
 {
     if (kept == 0) {
         fprintf(ex->out, "no recipient accepted: the MTA aborts the transaction\n");
         session_abort(ex->c);
     }
     if (kept <= 0)
-        return CTL_OK;
-    if (ex->args->message == NULL) {
+        return;
+    if (ex->message == NULL) {
         fprintf(ex->out, "no message (-d): the end-of-message rules were not run\n");
-        return CTL_OK;
+        return;
     }
     fprintf(ex->out, "DATA from %s\n", ex->args->message);
-    if (explain_message(ex, ex->args->message) < 0)
-        return CTL_FAIL;
+    explain_message(ex, ex->message, ex->message_len);
     fprintf(ex->out, "END-OF-MESSAGE\n");
     struct session_edits ed = explain_edits(ex);
     struct reply rep = session_eom(ex->c, &ed);
     explain_reply(ex, "eom", STAGE_EOM, &rep);
-    return CTL_OK;
 }
 
 /* run - the steps, as far as the MTA would go */
-static int run(struct explain *ex, const struct ipaddr *addr)
+static void run(struct explain *ex, const struct ipaddr *addr)
 {
-    int rc = CTL_OK;
     if (client_steps(ex, addr))
-        rc = message_steps(ex, envelope_steps(ex));
+        message_steps(ex, envelope_steps(ex));
     explain_pending(ex);
-    return rc;
 }
 
 /* ctl_explain - explain [options] ADDRESS HELO SENDER RCPT... */
@@ -252,14 +248,20 @@ int ctl_explain(struct ctl *ctl, int argc, char **argv)
         return usage_error("ADDRESS is not an IP address (or - for none)");
     struct explain ex = {.args = &a, .out = stdout};
     struct dns_resolver *dns = NULL;
-    ex.rep = open_memstream(&ex.replies, &ex.replies_len);
-    if (ex.rep == NULL)
+    if (a.message && (ex.message = explain_read(a.message, &ex.message_len)) == NULL)
+        return CTL_FAIL;
+    if ((ex.rep = open_memstream(&ex.replies, &ex.replies_len)) == NULL) {
+        free(ex.message);
         return ctl_fail("explain: out of memory");
-    int rc = setup(ctl, &ex, &dns) == 0 ? run(&ex, ip ? &addr : NULL) : CTL_FAIL;
+    }
+    int rc = setup(ctl, &ex, &dns) == 0 ? CTL_OK : CTL_FAIL;
+    if (rc == CTL_OK)
+        run(&ex, ip ? &addr : NULL);
     fclose(ex.rep);
     if (rc == CTL_OK)
         printf("\nreplies as the MTA gets them:\n%s", ex.replies);
     free(ex.replies);
+    free(ex.message);
     conn_free(&ex.c);
     dns_destroy(&dns);
     return rc;

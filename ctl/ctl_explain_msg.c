@@ -17,8 +17,8 @@
 #define MESSAGE_MAX (64u << 20) /* bytes read from the file, at most */
 #define CHUNK 65535             /* the milter protocol's largest body chunk */
 
-/* read_all - the whole file (NUL-terminated), or NULL after saying why */
-static char *read_all(const char *path, size_t *len)
+/* explain_read - the whole file (NUL-terminated), or NULL after saying why */
+char *explain_read(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL) {
@@ -133,13 +133,9 @@ static size_t body(struct explain *ex, const char *p)
 }
 
 /* explain_message - the message's steps */
-int explain_message(struct explain *ex, const char *path)
+void explain_message(struct explain *ex, const char *msg, size_t len)
 {
-    size_t len;
     unsigned nhdrs = 0;
-    char *msg = read_all(path, &len);
-    if (msg == NULL)
-        return -1;
     if (strlen(msg) != len)
         fprintf(ex->out, "  (the message holds a NUL byte: read up to it)\n");
     const char *b = headers(ex, msg, &nhdrs);
@@ -149,6 +145,4 @@ int explain_message(struct explain *ex, const char *path)
     fprintf(ex->out, "  %u header fields%s, %zu body bytes%s\n", nhdrs,
             ex->c->proto & SMFIP_NOHDRS ? " (not sent: no rule reads them)" : "", n,
             ex->c->proto & SMFIP_NOBODY ? " (not sent: no rule reads it)" : "");
-    free(msg);
-    return 0;
 }

@@ -35,7 +35,9 @@ struct explain {
     FILE *out;     /* the explanation (stdout) */
     char *replies; /* "STEP: REPLY" lines, as milterc prints them */
     size_t replies_len;
-    FILE *rep;                              /* open_memstream on replies */
+    FILE *rep;     /* open_memstream on replies */
+    char *message; /* -d: the file's content, or NULL */
+    size_t message_len;
     char mail_addr[1024];                   /* the sender, for the macro {mail_addr} */
     struct conn_trace trace;                /* explain_trace_ops, arg ex */
     struct check_result shown[CHECK_COUNT]; /* the results already printed */
@@ -59,9 +61,13 @@ void explain_reply(struct explain *ex, const char *label, enum stage stage,
 /* explain_edits - the end-of-message edits for ex, printed both ways. */
 struct session_edits explain_edits(struct explain *ex);
 
-/* explain_message - read the message file and run its steps (headers, end
- * of headers, body) as the negotiated protocol sends them. 0, or -1 after
+/* explain_read - the message file (path, or "-" for stdin) read whole and
+ * NUL-terminated, its length in *len; the caller frees it. NULL after
  * saying why on stderr. */
-int explain_message(struct explain *ex, const char *path);
+char *explain_read(const char *path, size_t *len);
+
+/* explain_message - run the message's steps (headers, end of headers, body)
+ * as the negotiated protocol sends them. */
+void explain_message(struct explain *ex, const char *msg, size_t len);
 
 #endif
