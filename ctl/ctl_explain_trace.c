@@ -71,6 +71,8 @@ static void trace_rule(void *arg, enum stage stage, const struct rule *r, bool m
             r->cond_text ? "\"" : "", action_name(r->action.kind), r->action.code[0] ? " " : "",
             r->action.code, r->action.ecode[0] ? " " : "", r->action.ecode,
             matched ? "MATCHED" : "no match");
+    if (matched && r->shadow)
+        fprintf(ex->out, "    (in shadow mode: logged and counted, not enforced)\n");
 }
 
 /* trace_decision - what the daemon logs for a decision */

@@ -2,7 +2,8 @@
 # explain.sh - mxgatectl explain decides as the daemon does. Golden cases of
 # one transaction each (shipped-cases under the shipped configuration,
 # dmarc-cases with messages signed with DKIM, spf-cases, the iprev cases/
-# with forged Authentication-Results; DNS from NSD on
+# with forged Authentication-Results, rules-cases with a condition and an
+# action of each kind and a shadow rule; DNS from NSD on
 # loopback, DNS failures among them) are replayed twice: through the running
 # daemon with milterc, and through explain (explain_args.py turns a milterc
 # script into explain's arguments and a message file). Both must give the
@@ -157,6 +158,20 @@ expect_grep '^  remove header: Authentication-Results #4 ' "$WORK/x/authres_forg
     "explain shows the forged Authentication-Results headers mxgate removes"
 mxgate_start
 golden_cases "$T/integration/cases"
+same_log_lines
+mxgate_stop
+
+# --- the rule language: each kind of condition and action (rules-cases/) ---
+: > "$MXGATE_LOG"
+cp "$T/integration/rules-bad-helos" "$WORK/"
+mxgate_config "$T/integration/rules-test.conf" -e "s|@STORE@|$WORK/rules.db|"
+explain_cases "$T/integration/rules-cases"
+at_least 15 rules-cases
+grep -l '^    (in shadow mode: logged and counted, not enforced)$' "$WORK"/x/*/out > /dev/null ||
+    fail "explain did not say that a shadow rule is not enforced"
+pass "explain says when a matching rule is in shadow mode"
+mxgate_start
+golden_cases "$T/integration/rules-cases"
 same_log_lines
 mxgate_stop
 
