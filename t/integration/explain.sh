@@ -3,8 +3,8 @@
 # one transaction each (shipped-cases under the shipped configuration,
 # dmarc-cases with messages signed with DKIM, spf-cases, the iprev cases/
 # with forged Authentication-Results, rules-cases with a condition and an
-# action of each kind and a shadow rule; DNS from NSD on
-# loopback, DNS failures among them) are replayed twice: through the running
+# action of each kind and a shadow rule, dnsl-cases with DNS lists; DNS from
+# NSD on loopback, DNS failures among them) are replayed twice: through the running
 # daemon with milterc, and through explain (explain_args.py turns a milterc
 # script into explain's arguments and a message file). Both must give the
 # case's expected replies byte for byte (headers mxgate adds included), and
@@ -70,7 +70,8 @@ at_least() {
 rows() { sqlite3 -batch "$WORK/state.db" "SELECT count(*) FROM $1" 2> /dev/null || echo 0; }
 
 command -v sqlite3 > /dev/null || fail "the sqlite3 CLI is missing (contrib/deps-debian.sh --test)"
-dns_start example.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa spf.test dkim.test dmarc.test test
+dns_start example.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa spf.test dkim.test dmarc.test test \
+    dnsl.test
 
 # --- the shipped configuration, as shipped_policy.sh runs it --------------
 sed -e "s|^socket .*|socket = \"$MXGATE_SOCKET\";|" -e "s|^pidfile .*|pidfile = \"$WORK/mxgate.pid\";|" \
@@ -172,6 +173,16 @@ grep -l '^    (in shadow mode: logged and counted, not enforced)$' "$WORK"/x/*/o
 pass "explain says when a matching rule is in shadow mode"
 mxgate_start
 golden_cases "$T/integration/rules-cases"
+same_log_lines
+mxgate_stop
+
+# --- DNS lists: listed, allow-listed at connect, a zone that fails (dnsl-cases/)
+: > "$MXGATE_LOG"
+mxgate_config "$T/integration/dnsl-test.conf" -e "s|@STORE@|$WORK/dnsl.db|"
+explain_cases "$T/integration/dnsl-cases"
+at_least 10 dnsl-cases
+mxgate_start
+golden_cases "$T/integration/dnsl-cases"
 same_log_lines
 mxgate_stop
 
