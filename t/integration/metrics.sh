@@ -34,14 +34,19 @@ mxgate_stop
 P1=$(free_port)
 with_metrics "127.0.0.1:$P1"
 mxgate_start
-expect_grep "metrics endpoint listening on http://127\.0\.0\.1:$P1/metrics" "$MXGATE_LOG" \
-    "the endpoint's address is logged at start"
+# The endpoint opens just after the milter socket: wait for its log line.
+wait_for "grep -q 'metrics endpoint listening on http://127.0.0.1:$P1/metrics' '$MXGATE_LOG'" 10 ||
+    fail "the endpoint's address is not logged at start"
+pass "the endpoint's address is logged at start"
 expect_eq "$(tcp_listening | awk '{print $4}')" "127.0.0.1:$P1" \
     "the daemon listens only on the configured address"
 for c in iprev_pass iprev_fail exempt_postmaster iprev_temperror iprev_generic; do
     "$MILTERC" -s "$MXGATE_SOCKET" "$T/integration/cases/$c.script" > "$WORK/$c.out" 2>&1 ||
         { cat "$WORK/$c.out" >&2; fail "$c: milterc failed"; }
 done
+# A connection is counted closed just after milterc sees its last reply.
+wait_for "[ \$(grep -c ' info: close: client=' '$MXGATE_LOG') -ge 5 ]" 10 ||
+    fail "the five connections did not close"
 export CONF="$WORK/mxgate.conf"
 $CHECK expect "http://127.0.0.1:$P1/metrics" "$T/integration/metrics-expected" ||
     fail "the exposition holds exactly the expected counts"
