@@ -70,6 +70,21 @@ static int open_target(const char *target, int fac, char *err, size_t errlen)
     return -1;
 }
 
+/* reuse_fd - a new log file takes over the old one's descriptor number
+ * (dup2), which therefore never closes under a thread that loaded it to
+ * write (closing it raced with writers, and a reused number could have sent
+ * log lines into a milter connection). A file target replaced by stderr or
+ * syslog leaves its descriptor open for the same reason. */
+static int reuse_fd(int fd)
+{
+    int old = atomic_load(&log_fd);
+    if (fd <= 2 || old <= 2 || old == fd || dup2(fd, old) != old)
+        return fd;
+    fcntl(old, F_SETFD, FD_CLOEXEC);
+    close(fd);
+    return old;
+}
+
 /* log_open - choose the target and threshold */
 int log_open(const char *target, const char *facility, enum log_level level, char *err,
              size_t errlen)
@@ -82,11 +97,10 @@ int log_open(const char *target, const char *facility, enum log_level level, cha
     int fd = open_target(target, fac, err, errlen);
     if (fd == -1)
         return -1;
-    int old = atomic_exchange(&log_fd, fd >= 0 ? fd : 2);
+    fd = reuse_fd(fd);
+    atomic_store(&log_fd, fd >= 0 ? fd : 2);
     atomic_store(&log_target, fd == -2 ? TARGET_SYSLOG : fd == 2 ? TARGET_STDERR : TARGET_FILE);
     atomic_store(&log_threshold, (int)level);
-    if (old > 2 && old != fd)
-        close(old);
     return 0;
 }
 

@@ -56,4 +56,41 @@ expect_grep 'tempfail 450 4.7.25' "$WORK/servfail.out" "SERVFAIL gives 450, not 
 expect_grep '^udp 41\.2\.0\.192\.in-addr\.arpa 12$' "$WORK/fault.servfail.log" "the PTR query reached the SERVFAIL server"
 [ "$ms" -lt 900 ] || fail "SERVFAIL took $ms ms; it should not wait for the budget"
 pass "SERVFAIL answered in $ms ms, without waiting for the budget"
+
+# load_round MODE CLIENT - 40 transactions at once from CLIENT (its own, so
+# no answer is cached from an earlier round) against a MODE server; sets REPLIES
+# (the sorted distinct replies) and MS (the round's wall time, which bounds
+# every transaction's latency)
+load_round() {
+    fault_server "$1"
+    t0=$(date +%s%N)
+    sed "s/192\.0\.2\.40/$2/g" "$T/integration/cases/iprev_permerror.script" > "$WORK/$1.script"
+    "$MILTERC" -s "$MXGATE_SOCKET" -c 40 -n 40 "$WORK/$1.script" > "$WORK/load.$1" 2> "$WORK/err" || { cat "$WORK/err" >&2; fail "$1: transactions failed"; }
+    MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+    REPLIES=$(sed 's/^\[[0-9]*\] //' "$WORK/load.$1" | sort | uniq -c | xargs)
+    echo "# $1: $REPLIES; 40 at once in $MS ms"
+}
+
+# Under load, every broken answer is a 4xx within the 1 s budget; after them
+# a plain server's answers (no PTR: a definite 550) are back.
+# A slow server's or the TCP retry's answer (no PTR record) is definite: those
+# transactions get the 550; the others a 450; nothing else.
+i=100
+for mode in ${MODES:-drop servfail refused garbage badrdlen badcount loop slow1500 slow800 tc}; do
+    i=$((i + 1))
+    load_round $mode 192.0.2.$i
+    case $mode in
+    slow* | tc) ! grep -Ev 'tempfail 450 4.7.25|reject 550 5.7.25 Client host 192.0.2.[0-9]+ has no reverse DNS' \
+        "$WORK/load.$mode" || fail "$mode: a reply other than 450 or the no-PTR 550"
+        pass "$mode: a 450, or the 550 the late answer gives" ;;
+    *) expect_no_grep ' 5[0-9][0-9] ' "$WORK/load.$mode" "$mode: no 5xx under load" ;;
+    esac
+    # The 1 s budget bounds each lookup; on a busy 2-core CI box under ASan
+    # 40 transactions at once have taken up to 12 s (issue 13 report), still
+    # well inside the MTAs' 30 s milter timeouts, which is what is asserted.
+    [ "$MS" -lt 15000 ] || fail "$mode: 40 concurrent transactions took $MS ms"
+    pass "$mode: 40 concurrent decisions within $MS ms"
+done
+load_round normal 192.0.2.40
+expect_eq "$(grep -c 'reject 550 5.7.25' "$WORK/load.normal")" 40 "normal answers resume after the faults"
 mxgate_stop

@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -37,7 +38,7 @@ struct server {
     const char *extra[4]; /* more server options, NULL-terminated */
 };
 
-static unsigned fresh_keys;
+static atomic_uint fresh_keys; /* probes run on two threads at once */
 
 /* free_port - a loopback port nobody listens on now */
 static int free_port(void)
@@ -152,7 +153,7 @@ static enum store_status probe(struct store *st)
     char sender[64];
     struct grey_answer a;
     struct grey_policy p = {.now = T0, .delay = 300, .retry_window = DAY, .lifetime = 36 * DAY};
-    snprintf(sender, sizeof(sender), "probe%u@example.org", fresh_keys++);
+    snprintf(sender, sizeof(sender), "probe%u@example.org", atomic_fetch_add(&fresh_keys, 1));
     struct grey_key k = key("198.51.100.0/24", sender, "rcpt@example.net");
     return store_greylist(st, &k, &p, &a);
 }
