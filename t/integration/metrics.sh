@@ -6,7 +6,9 @@
 # same figures as a table; a reload moves the endpoint (counters kept), a
 # reload without metrics closes it, a reload with a non-loopback address is
 # refused with FILE:LINE and opens nothing; without metrics = { ... } the
-# daemon listens on no TCP port; every connection ends with one close: line.
+# daemon listens on no TCP port; every connection ends with one close: line;
+# with shadow = true the rules that would act are counted as mode="shadow"
+# and shown by mxgatectl stats, and nothing is refused.
 . "$T/lib/common.sh"
 . "$T/lib/mxgate.sh"
 
@@ -99,4 +101,23 @@ pass "a reload without metrics = { ... } closes the endpoint"
 "$MXGATECTL" -c "$WORK/mxgate.conf" stats > "$WORK/off" 2> "$WORK/off.err"; rc=$?
 expect_eq "$rc:$(cat "$WORK/off.err")" "1:mxgatectl: the metrics endpoint is off: set metrics.listen in $WORK/mxgate.conf" \
     "stats says so when the endpoint is off"
+mxgate_stop
+
+# --- shadow mode: counted apart, readable with mxgatectl stats --------------
+P3=$(free_port)
+mxgate_config "$T/integration/mxgate-test.conf" -e "\$a metrics = { listen = \"127.0.0.1:$P3\"; };" \
+    -e '$a shadow = true;'
+mxgate_start
+wait_for "grep -q 'listening on http://127.0.0.1:$P3/' '$MXGATE_LOG'" 10 || fail "no endpoint on $P3"
+"$MILTERC" -s "$MXGATE_SOCKET" "$T/integration/cases/iprev_fail.script" > "$WORK/shadow.out" 2>&1 ||
+    { cat "$WORK/shadow.out" >&2; fail "iprev_fail: milterc failed"; }
+expect_eq "$(grep -c '^rcpt <.*>: continue$' "$WORK/shadow.out")" 2 \
+    "in shadow mode the rule that would reject lets both recipients through"
+expect_grep 'would reject: RCPT from elsewhere\.example\.test\[192\.0\.2\.20\]: 550 5\.7\.25 ' "$MXGATE_LOG" \
+    "the log says what the shadowed rule would have done"
+"$MXGATECTL" -c "$WORK/mxgate.conf" stats > "$WORK/shadow.stats" 2>&1 || fail "mxgatectl stats failed"
+row="rule_actions_total rule=$WORK/mxgate.conf:16 action=reject mode=shadow 2"
+grep -qx "$row" <(tr -s ' ' < "$WORK/shadow.stats") || { cat "$WORK/shadow.stats" >&2; fail "stats row '$row'"; }
+pass "mxgatectl stats shows the shadowed rule's matches (mode=shadow)"
+expect_no_grep 'mode=enforced' "$WORK/shadow.stats" "nothing was enforced"
 mxgate_stop
