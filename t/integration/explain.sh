@@ -74,19 +74,7 @@ dns_start example.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa spf.test dk
     dnsl.test
 
 # --- the shipped configuration, as shipped_policy.sh runs it --------------
-sed -e "s|^socket .*|socket = \"$MXGATE_SOCKET\";|" -e "s|^pidfile .*|pidfile = \"$WORK/mxgate.pid\";|" \
-    -e '/^user /d' -e 's|^  # to = "syslog";.*|  to = "file:'"$MXGATE_LOG"'";|' \
-    -e "s|^  # servers = .*|  servers = [ $DNS_SERVERS ];|" \
-    -e 's|^tarpit = { delay = 20;|tarpit = { delay = 1;|' \
-    -e 's|extra_tlds = \[ \];|extra_tlds = [ "test" ];|' \
-    -e "s|^store = .*|store = \"sqlite:$WORK/state.db\";|" \
-    -e 's|^  allow_clients = \[ \];|  allow_clients = [ "192.0.2.64/28" ];|' \
-    "$T/../contrib/mxgate.conf" > "$WORK/mxgate.conf"
-echo 'hostnames = [ "mx.example.net" ];' >> "$WORK/mxgate.conf"
-cp "$T/../contrib/freemail-domains" "$WORK/"
-for s in "to = \"file:" "servers = \[ \"" "delay = 1;" '"test"' "sqlite:$WORK" '"192.0.2.64/28"'; do
-    grep -q "$s" "$WORK/mxgate.conf" || fail "the shipped file changed shape: cannot set $s"
-done
+mxgate_shipped_config
 
 # explain first: it must leave the store as it found it, so that the daemon
 # then greylists the same first attempts

@@ -6,6 +6,8 @@
 #                         mxgate at it
 #   mxgate_config TEMPLATE [SED-ARGS...] - write $WORK/mxgate.conf from a template,
 #       replacing @SOCKET@, @PIDFILE@, @LOG@ and @DNS@ (a quoted server list)
+#   mxgate_shipped_config - $WORK/mxgate.conf from contrib/mxgate.conf, changed
+#       only where a test must (see the function)
 #   mxgate_start        - run mxgate -f in the background on $MXGATE_SOCKET,
 #                         wait until it accepts connections
 #   mxgate_reload       - SIGHUP
@@ -85,4 +87,26 @@ mxgate_second_stop() {
     kill -TERM "$SECOND_PID"; wait "$SECOND_PID"; rc=$?
     [ $rc -eq 0 ] || { cat "$WORK/$1/mxgate.stderr" >&2; fail "the second mxgate exited with status $rc"; }
     pass "the second mxgate stopped cleanly (exit 0, no sanitizer report)"
+}
+
+# mxgate_shipped_config - $WORK/mxgate.conf from contrib/mxgate.conf as
+# shipped, with only what a test must change: socket, pid file, no user, log
+# to a file, NSD as resolver, a 1 s tarpit, the "test" TLD, a store in
+# $WORK, allow_clients 192.0.2.64/28, hostnames mx.example.net. Fails if the
+# shipped file no longer has the lines it changes.
+mxgate_shipped_config() {
+    local s
+    sed -e "s|^socket .*|socket = \"$MXGATE_SOCKET\";|" -e "s|^pidfile .*|pidfile = \"$WORK/mxgate.pid\";|" \
+        -e '/^user /d' -e 's|^  # to = "syslog";.*|  to = "file:'"$MXGATE_LOG"'";|' \
+        -e "s|^  # servers = .*|  servers = [ $DNS_SERVERS ];|" \
+        -e 's|^tarpit = { delay = 20;|tarpit = { delay = 1;|' \
+        -e 's|extra_tlds = \[ \];|extra_tlds = [ "test" ];|' \
+        -e "s|^store = .*|store = \"sqlite:$WORK/state.db\";|" \
+        -e 's|^  allow_clients = \[ \];|  allow_clients = [ "192.0.2.64/28" ];|' \
+        "$T/../contrib/mxgate.conf" > "$WORK/mxgate.conf"
+    echo 'hostnames = [ "mx.example.net" ];' >> "$WORK/mxgate.conf"
+    cp "$T/../contrib/freemail-domains" "$WORK/"
+    for s in "to = \"file:" "servers = \[ \"" "delay = 1;" '"test"' "sqlite:$WORK" '"192.0.2.64/28"'; do
+        grep -q "$s" "$WORK/mxgate.conf" || fail "the shipped file changed shape: cannot set $s"
+    done
 }
