@@ -2,13 +2,13 @@
 #include "daemon.h"
 
 #include "config.h"
+#include "mserver.h"
 #include "sockspec.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <libmilter/mfapi.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,17 +98,15 @@ static int set_unix_perms(const struct config *cfg, const char *path, char *err,
 int daemon_open_socket(const struct config *cfg, char *err, size_t errlen)
 {
     struct sockspec spec;
-    char conn[256];
     if (sockspec_parse(cfg->socket, &spec, err, errlen) < 0)
         return -1;
     if (sockspec_in_use(&spec, err, errlen) != 0)
         return -1;
     if (spec.kind == SOCK_UNIX && daemon_make_parent_dir(cfg, spec.path, err, errlen) < 0)
         return -1;
-    sockspec_libmilter(&spec, conn, sizeof(conn));
-    if (smfi_setconn(conn) != MI_SUCCESS || smfi_opensocket(true) != MI_SUCCESS) {
-        snprintf(err, errlen, "cannot listen on %s (check the address and permissions)",
-                 cfg->socket);
+    char why[256];
+    if (mserver_listen(&spec, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", cfg->socket, why);
         return -1;
     }
     if (spec.kind == SOCK_UNIX)

@@ -1,14 +1,15 @@
-/* glue.h - the libmilter callbacks: they collect facts into the connection
- * context, call the rules for their stage and map the reply. No policy here. */
+/* glue.h - the milter protocol callbacks: they collect facts into the
+ * connection context, call the rules for their stage and map the reply. No
+ * policy here. */
 #ifndef MXGATE_GLUE_H
 #define MXGATE_GLUE_H
 
-#include <libmilter/mfapi.h>
+#include "mctx.h"
 
 struct dns_resolver;
 
-/* glue_filter - the smfiDesc to register with smfi_register(). The resolver
- * is shared by every connection; set it before smfi_main(). */
-struct smfiDesc *glue_filter(struct dns_resolver *dns);
+/* glue_callbacks - the callbacks for mserver_run(). The resolver is shared
+ * by every connection; it must outlive the server. */
+const struct mctx_callbacks *glue_callbacks(struct dns_resolver *dns);
 
 #endif

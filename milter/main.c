@@ -5,6 +5,7 @@
 #include "glue.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "mserver.h"
 #include "rule_counters.h"
 #include "sockspec.h"
 #include "store.h"
@@ -12,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libmilter/mfapi.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -83,10 +83,8 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-/* install_signals - HUP reloads, TERM/INT stop. These stay unblocked in the
- * main thread so that the kernel hands process signals to it rather than to
- * libmilter's own signal thread, which would stop the filter on SIGHUP.
- * USR1 logs how often each rule matched. */
+/* install_signals - HUP reloads, TERM/INT stop, USR1 logs how often each
+ * rule matched; the handler only wakes the main loop. */
 static void install_signals(void)
 {
     struct sigaction sa = {.sa_handler = on_signal};
@@ -157,11 +155,13 @@ static void log_counters(void)
     config_unref(&cfg);
 }
 
-/* milter_thread - run libmilter's listener; tell the main loop when it ends */
+static const struct mctx_callbacks *callbacks; /* set by start() */
+
+/* milter_thread - run the milter listener; tell the main loop when it ends */
 static void *milter_thread(void *arg)
 {
     int *rc = arg;
-    *rc = smfi_main();
+    *rc = mserver_run(callbacks);
     char b = 'X';
     ssize_t w = write(wake_pipe[1], &b, 1);
     (void)w;
@@ -207,7 +207,7 @@ static void main_loop(const struct options *o, struct dns_resolver *dns)
         if (b == 'T' && !stopping) {
             log_info("stopping");
             stopping = true;
-            smfi_stop();
+            mserver_stop();
         }
     }
 }
@@ -243,12 +243,6 @@ static void fatal(const char *err)
 static struct dns_resolver *start(const struct options *o, struct config *cfg)
 {
     char err[1024];
-    /* Postfix sends a header whole, up to header_size_limit (100 KiB by
-     * default); libmilter drops the connection on a packet over its 64 KiB
-     * default, which the MTA turns into a tempfail for that message forever. */
-    smfi_setmaxdatasize(256 * 1024 - 1); /* MILTER_MDS_256K, an _FFR_ constant */
-    if (smfi_register(*glue_filter(NULL)) != MI_SUCCESS)
-        fatal("smfi_register failed");
     if (daemon_open_socket(cfg, err, sizeof(err)) < 0)
         fatal(err);
     if (!o->foreground && daemon_detach(err, sizeof(err)) < 0)
@@ -264,7 +258,7 @@ static struct dns_resolver *start(const struct options *o, struct config *cfg)
     struct dns_resolver *dns = dns_create(&ds, err, sizeof(err));
     if (dns == NULL)
         fatal(err);
-    glue_filter(dns);
+    callbacks = glue_callbacks(dns);
     if (metrics_http_apply(cfg->metrics.listen, err, sizeof(err)) < 0)
         fatal(err);
     attach_store(cfg, NULL);
@@ -300,7 +294,7 @@ int main(int argc, char **argv)
     config_install(config_ref(cfg));
     log_info("mxgate %s listening on %s", MXGATE_VERSION, cfg->socket);
     pthread_t tid;
-    int rc = MI_FAILURE;
+    int rc = -1;
     if (pthread_create(&tid, NULL, milter_thread, &rc) != 0)
         fatal("cannot start the milter thread");
     main_loop(&o, dns);
@@ -312,5 +306,5 @@ int main(int argc, char **argv)
     config_unref(&cfg);
     log_info("stopped");
     log_close();
-    return rc == MI_SUCCESS ? 0 : 1;
+    return rc == 0 ? 0 : 1;
 }

@@ -12,16 +12,16 @@
 #define ALWAYS_NR (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NR_UNKN | SMFIP_NR_DATA)
 #define EARLY_NR (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL)
 #define CONTENT_STEPS (SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY)
-#define OUR_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
+#define OUR_ACTIONS (MACT_ADDHDRS | MACT_CHGHDRS | MACT_QUARANTINE | MACT_SETSYMLIST)
 
 static const struct {
-    int stage;
+    enum mstage stage;
     const char *list;
 } macro_lists[] = {
-    {SMFIM_CONNECT, "j {daemon_name} {client_addr} {client_name}"},
-    {SMFIM_ENVFROM, "i {auth_type} {auth_authen} {mail_addr}"},
-    {SMFIM_ENVRCPT, "i {rcpt_addr}"},
-    {SMFIM_EOM, "i"},
+    {MSTAGE_CONNECT, "j {daemon_name} {client_addr} {client_name}"},
+    {MSTAGE_MAIL, "i {auth_type} {auth_authen} {mail_addr}"},
+    {MSTAGE_RCPT, "i {rcpt_addr}"},
+    {MSTAGE_EOM, "i"},
 };
 
 /* Where each macro we rely on is configured in the two MTAs. */
@@ -61,13 +61,13 @@ static bool needs_body(const struct config *cfg)
 
 /* request_macros - ask for exactly the macros we read; those the rules
  * name come with MAIL's */
-static void request_macros(SMFICTX *ctx, const struct conn *c)
+static void request_macros(struct mctx *ctx, const struct conn *c)
 {
     for (size_t i = 0; i < ARRAY_LEN(macro_lists); i++) {
         const char *list = macro_lists[i].list;
-        if (macro_lists[i].stage == SMFIM_ENVFROM && c->cfg->rules.macros)
+        if (macro_lists[i].stage == MSTAGE_MAIL && c->cfg->rules.macros)
             list = arena_printf(c->arena, "%s %s", list, c->cfg->rules.macros);
-        if (smfi_setsymlist(ctx, macro_lists[i].stage, (char *)list) != MI_SUCCESS)
+        if (mctx_set_symlist(ctx, macro_lists[i].stage, list) < 0)
             log_warn("could not request macros \"%s\"", list);
     }
 }
@@ -98,17 +98,17 @@ bool mta_noreply(unsigned long proto, enum action_kind kind, enum stage stage)
 }
 
 /* mta_negotiate - protocol flags and actions */
-sfsistat mta_negotiate(SMFICTX *ctx, struct conn *c, unsigned long f0, unsigned long f1,
-                       unsigned long *pf0, unsigned long *pf1)
+enum mstat mta_negotiate(struct mctx *ctx, struct conn *c, unsigned long f0, unsigned long f1,
+                         unsigned long *pf0, unsigned long *pf1)
 {
     *pf0 = OUR_ACTIONS & f0;
     *pf1 = mta_protocol(c->cfg, f1);
     c->proto = *pf1;
-    if (f0 & SMFIF_SETSYMLIST)
+    if (f0 & MACT_SETSYMLIST)
         request_macros(ctx, c);
     log_debug("negotiated with the MTA: actions 0x%lx of 0x%lx, protocol 0x%lx of 0x%lx", *pf0, f0,
               *pf1, f1);
-    return SMFIS_CONTINUE;
+    return MSTAT_CONTINUE;
 }
 
 /* mta_address - strip <> from an envelope address */

@@ -10,14 +10,14 @@
 
 #include <stdbool.h>
 
-#include <libmilter/mfapi.h>
+#include "mctx.h"
 
 /* mta_negotiate - choose protocol flags and actions from what the MTA offers
  * (f0 actions, f1 protocol) and what c's configuration needs: skip steps no
  * check reads, ask for no reply where no decision can be made, request our
  * macro lists. Records the result in c->proto. */
-sfsistat mta_negotiate(SMFICTX *ctx, struct conn *c, unsigned long f0, unsigned long f1,
-                       unsigned long *pf0, unsigned long *pf1);
+enum mstat mta_negotiate(struct mctx *ctx, struct conn *c, unsigned long f0, unsigned long f1,
+                         unsigned long *pf0, unsigned long *pf1);
 
 /* mta_protocol - the SMFIP_* flags (steps skipped, replies not awaited,
  * header values with their leading space) that cfg's rules need, of those

@@ -99,13 +99,28 @@ int sockspec_parse(const char *spec, struct sockspec *out, char *err, size_t err
     return -1;
 }
 
-/* sockspec_libmilter - spec as smfi_setconn() wants it */
-void sockspec_libmilter(const struct sockspec *s, char *buf, size_t len)
+/* sockspec_sockaddr - the address to bind */
+socklen_t sockspec_sockaddr(const struct sockspec *s, struct sockaddr_storage *ss)
 {
-    if (s->kind == SOCK_UNIX)
-        snprintf(buf, len, "unix:%s", s->path);
-    else
-        snprintf(buf, len, "%s:%u@%s", s->kind == SOCK_INET ? "inet" : "inet6", s->port, s->host);
+    memset(ss, 0, sizeof(*ss));
+    if (s->kind == SOCK_UNIX) {
+        struct sockaddr_un *un = (struct sockaddr_un *)ss;
+        un->sun_family = AF_UNIX;
+        strlcpy_(un->sun_path, s->path, sizeof(un->sun_path));
+        return sizeof(*un);
+    }
+    if (s->kind == SOCK_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)ss;
+        in->sin_family = AF_INET;
+        in->sin_port = htons((unsigned short)s->port);
+        inet_pton(AF_INET, s->host, &in->sin_addr);
+        return sizeof(*in);
+    }
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((unsigned short)s->port);
+    inet_pton(AF_INET6, s->host, &in6->sin6_addr);
+    return sizeof(*in6);
 }
 
 /* unix_in_use - a listening unix socket accepts a connection */
@@ -126,22 +141,9 @@ static int unix_in_use(const struct sockspec *s, char *err, size_t errlen)
 /* inet_in_use - try to bind the address ourselves */
 static int inet_in_use(const struct sockspec *s, char *err, size_t errlen)
 {
-    struct sockaddr_storage ss = {0};
-    socklen_t sl;
+    struct sockaddr_storage ss;
+    socklen_t sl = sockspec_sockaddr(s, &ss);
     int family = s->kind == SOCK_INET ? AF_INET : AF_INET6;
-    if (family == AF_INET) {
-        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-        in->sin_family = AF_INET;
-        in->sin_port = htons((unsigned short)s->port);
-        inet_pton(AF_INET, s->host, &in->sin_addr);
-        sl = sizeof(*in);
-    } else {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((unsigned short)s->port);
-        inet_pton(AF_INET6, s->host, &in6->sin6_addr);
-        sl = sizeof(*in6);
-    }
     int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, rc = 0;
     if (fd < 0)
         return -1;

@@ -4,6 +4,7 @@
 #define MXGATE_SOCKSPEC_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 
 enum sock_kind { SOCK_NONE = 0, SOCK_UNIX, SOCK_INET, SOCK_INET6 };
@@ -19,8 +20,8 @@ struct sockspec {
  * path as unix sockets, as Postfix does. 0, or -1 with the reason in err. */
 int sockspec_parse(const char *spec, struct sockspec *out, char *err, size_t errlen);
 
-/* sockspec_libmilter - the form smfi_setconn() understands. */
-void sockspec_libmilter(const struct sockspec *s, char *buf, size_t len);
+/* sockspec_sockaddr - the address to bind s to, in *ss; its length. */
+socklen_t sockspec_sockaddr(const struct sockspec *s, struct sockaddr_storage *ss);
 
 /* sockspec_in_use - whether something already listens there: a unix socket
  * that accepts a connection, or an inet address that cannot be bound. Returns

@@ -85,10 +85,10 @@ for mode in ${MODES:-drop servfail refused garbage badrdlen badcount loop slow15
         pass "$mode: a 450, or the 550 the late answer gives" ;;
     *) expect_no_grep ' 5[0-9][0-9] ' "$WORK/load.$mode" "$mode: no 5xx under load" ;;
     esac
-    # The 1 s budget bounds each lookup; on a busy 2-core CI box under ASan
-    # 40 transactions at once have taken up to 12 s (issue 13 report), still
-    # well inside the MTAs' 30 s milter timeouts, which is what is asserted.
-    [ "$MS" -lt 15000 ] || fail "$mode: 40 concurrent transactions took $MS ms"
+    # The 1 s budget bounds each lookup, and each MTA connection has its own
+    # thread: 40 at once take the budget once, not in turns. (Over libmilter's
+    # worker pool a connection waited behind others' DNS waits: 2 to 16 s.)
+    [ "$MS" -lt 1800 ] || fail "$mode: 40 concurrent transactions took $MS ms, not the 1 s budget"
     pass "$mode: 40 concurrent decisions within $MS ms"
 done
 load_round normal 192.0.2.40
