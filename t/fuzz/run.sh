@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-15}
 out=build-fuzz
-targets="spf dmarc msgwalk dkim mta config"
+targets="spf dmarc msgwalk dkim mta config milter"
 CC=clang cmake -S . -B $out -DMXGATE_FUZZ=ON -DMXGATE_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build $out -j"$(nproc)" $(for t in $targets; do printf -- '--target fuzz_%s ' "$t"; done) > /dev/null
 mkdir -p $out/findings
