@@ -1,6 +1,6 @@
 /* explain.h - mxgatectl explain, inside: what its three files share. The
  * transaction is driven through session.h, the daemon's own steps, on a
- * connection built here instead of by libmilter; trace callbacks (conn.h)
+ * connection built here instead of by the milter server; trace callbacks (conn.h)
  * print each rule evaluated and each decision, the connection's check slots
  * give each check result. */
 #ifndef MXGATE_EXPLAIN_H

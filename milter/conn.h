@@ -1,8 +1,7 @@
 /* conn.h - per-connection and per-message state: what is known about the
  * SMTP session, the checks' states and results, and two arenas (connection
  * and message) that are the only release points. One connection's callbacks
- * are serialized by libmilter, possibly on different threads: no locks, no
- * thread-locals. */
+ * run one at a time on that connection's thread (mserver): no locks. */
 #ifndef MXGATE_CONN_H
 #define MXGATE_CONN_H
 
@@ -135,7 +134,7 @@ void conn_set_rcpt(struct conn *c, const char *addr);
 void conn_add_rcpt(struct conn *c);
 
 /* conn_add_header - keep one header (name and value copied into msg); value
- * as libmilter gives it; leadspc: the MTA kept the space after the colon.
+ * as the MTA sends it; leadspc: the MTA kept the space after the colon.
  * An Authentication-Results header that claims our authserv-id is noted in
  * authres_ours (counted even beyond the bounds). */
 void conn_add_header(struct conn *c, const char *name, const char *value, bool leadspc);

@@ -1,7 +1,7 @@
 /* conn_tally.h - what one connection amounted to: its messages, recipients
  * and decisions, counted as they happen (and in the metrics), and logged in
  * one summary line when the connection closes. Called from the connection's
- * callbacks (serialized by libmilter), like the rest of struct conn. */
+ * callbacks (serialized: one thread per connection), like the rest of struct conn. */
 #ifndef MXGATE_CONN_TALLY_H
 #define MXGATE_CONN_TALLY_H
 

@@ -11,7 +11,7 @@
 struct config;
 
 /* daemon_open_socket - refuse a socket already in use, create a unix
- * socket's directory if missing, open the listening socket through libmilter
+ * socket's directory if missing, open the listening socket (mserver)
  * (removing a stale unix socket) and apply socket_mode and socket_owner. */
 int daemon_open_socket(const struct config *cfg, char *err, size_t errlen);
 

@@ -1,6 +1,6 @@
 /* session.h - the steps of one SMTP session as mxgate runs them: for each
  * event the MTA reports, the facts recorded, the checks started, the rules
- * decided and the reply. The libmilter glue calls one function per
+ * decided and the reply. The milter glue calls one function per
  * callback; mxgatectl explain calls the same functions on a connection it
  * builds itself, so that an explanation follows the daemon's code paths.
  * One connection's steps are serialized (any thread). */

@@ -2,7 +2,7 @@
 # soak.sh - 1,000 concurrent milter connections against the real daemon for
 # a bounded time: every transaction completes without an error, and the
 # daemon's RSS, sampled once a second, is flat after warm-up. Not part of
-# every CI run (it takes a minute and 1,000 threads: libmilter runs one
+# every CI run (it takes a minute and 1,000 threads: mxgate runs one
 # thread per connection, so the daemon needs ulimit -n > 1,000 + its own).
 #
 #   T=t MXGATE=build/mxgate MILTERC=build/t/milterc/milterc bash t/soak.sh [SECONDS]

@@ -60,7 +60,7 @@ expect_grep '^<\*\* +550 5\.7\.1 Unauthenticated message not accepted due to DMA
     "$WORK/swaks.unaligned" "signed by another domain, p=reject: refused at end of DATA with 550 5.7.1"
 
 # A 90 KiB header (under Postfix's header_size_limit of 100 KiB) reaches the
-# milter in one packet, beyond libmilter's 64 KiB default: accepted, not
+# milter in one packet, beyond the protocol's 64 KiB default: accepted, not
 # turned into a tempfail by a dropped milter connection.
 { printf 'X-Long: %s\r\n' "$(head -c 92160 /dev/zero | tr '\0' x)"; cat "$WORK/signed.eml"; } > "$WORK/longheader.eml"
 send longheader
