@@ -125,8 +125,8 @@ const struct rule *rules_accept_early(const struct ruleset *rs, enum stage stage
                                       const struct expr_env *env);
 
 /* rule_expand - the reply text of a rule with {placeholders} replaced by
- * value(arg, name) (NULL: left empty), '%' doubled (Sendmail formats a milter's reply text), control
- * characters dropped. The result is in arena. */
+ * value(arg, name) (NULL: left empty), '%' doubled (Sendmail formats a milter's reply text),
+ * control characters dropped. The result is in arena. */
 char *rule_expand(const char *tmpl, const char *(*value)(void *arg, const char *name), void *arg,
                   struct arena *arena);
 
