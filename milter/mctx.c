@@ -71,6 +71,8 @@ static int cmd_optneg(struct mctx *m)
     uint32_t proto = mpacket_u32(&m->pkt, 8);
     if (m->pkt.len < 12 || version < 2)
         return mctx_fail(m, "option negotiation with protocol version < 2 or too short");
+    if (m->negotiated)
+        return mctx_fail(m, "a second option negotiation");
     unsigned long want_a = 0, want_p = 0;
     m->negotiating = true;
     enum mstat st =
@@ -78,6 +80,7 @@ static int cmd_optneg(struct mctx *m)
     m->negotiating = false;
     if (st != MSTAT_CONTINUE)
         return mctx_fail(m, "the filter refused the MTA's options");
+    m->negotiated = true;
     m->version = version < SMFI_PROT_VERSION ? version : SMFI_PROT_VERSION;
     m->actions = want_a & actions;
     m->proto = want_p & proto;
@@ -90,6 +93,9 @@ static int cmd_connect(struct mctx *m)
     char *s[1];
     if (mpacket_strings(&m->pkt, 0, s, 1) != 1)
         return mctx_fail(m, "a connect packet without a host name");
+    if (m->connected)
+        return mctx_fail(m, "a second connect without QUIT_NC");
+    m->connected = true;
     struct ipaddr addr;
     bool ip = mctx_connect_addr(&m->pkt, strlen(s[0]) + 1, &addr);
     enum mstat st = m->cb->connect ? m->cb->connect(m, s[0], ip ? &addr : NULL) : MSTAT_CONTINUE;
@@ -123,6 +129,7 @@ static int cmd_mail(struct mctx *m)
     if (envelope(m, argv) < 0)
         return -1;
     mctx_clear_macros(m, MSTAGE_RCPT);
+    m->in_mail = true;
     enum mstat st = m->cb->mail ? m->cb->mail(m, argv) : MSTAT_CONTINUE;
     return answer(m, st, SMFIP_NR_MAIL);
 }
@@ -171,6 +178,7 @@ static int cmd_eom(struct mctx *m)
     m->in_eom = true;
     enum mstat st = m->cb->eom ? m->cb->eom(m) : MSTAT_CONTINUE;
     m->in_eom = false;
+    m->in_mail = false;
     return m->broken ? -1 : send_stat(m, st == MSTAT_NOREPLY ? MSTAT_CONTINUE : st);
 }
 
@@ -179,6 +187,7 @@ static int cmd_abort(struct mctx *m)
 {
     if (m->cb->abort)
         m->cb->abort(m);
+    m->in_mail = false;
     mctx_clear_macros(m, MSTAGE_MAIL);
     return 0;
 }
@@ -201,6 +210,7 @@ static int cmd_quit_nc(struct mctx *m)
     if (m->cb->close)
         m->cb->close(m);
     m->priv = NULL;
+    m->connected = m->in_mail = false;
     mctx_clear_macros(m, MSTAGE_CONNECT);
     return 0;
 }
@@ -212,23 +222,58 @@ static int cmd_quit(struct mctx *m)
     return 0;
 }
 
+/* What a command needs to have come before it: real MTAs keep this order;
+ * a stream that does not is refused rather than fed to the callbacks. */
+enum need { ANY, NEGOTIATED, CONNECTED, IN_MAIL };
+
 static const struct {
     char cmd;
+    enum need need;
     int (*fn)(struct mctx *m);
 } commands[] = {
-    {SMFIC_OPTNEG, cmd_optneg},   {SMFIC_MACRO, mctx_cmd_macro}, {SMFIC_CONNECT, cmd_connect},
-    {SMFIC_HELO, cmd_helo},       {SMFIC_MAIL, cmd_mail},        {SMFIC_RCPT, cmd_rcpt},
-    {SMFIC_HEADER, cmd_header},   {SMFIC_EOH, cmd_eoh},          {SMFIC_BODY, cmd_body},
-    {SMFIC_BODYEOB, cmd_eom},     {SMFIC_ABORT, cmd_abort},      {SMFIC_DATA, cmd_data},
-    {SMFIC_UNKNOWN, cmd_unknown}, {SMFIC_QUIT_NC, cmd_quit_nc},  {SMFIC_QUIT, cmd_quit},
+    {SMFIC_OPTNEG, ANY, cmd_optneg},
+    {SMFIC_MACRO, NEGOTIATED, mctx_cmd_macro},
+    {SMFIC_CONNECT, NEGOTIATED, cmd_connect},
+    {SMFIC_HELO, CONNECTED, cmd_helo},
+    {SMFIC_MAIL, CONNECTED, cmd_mail},
+    {SMFIC_RCPT, IN_MAIL, cmd_rcpt},
+    {SMFIC_DATA, IN_MAIL, cmd_data},
+    {SMFIC_HEADER, IN_MAIL, cmd_header},
+    {SMFIC_EOH, IN_MAIL, cmd_eoh},
+    {SMFIC_BODY, IN_MAIL, cmd_body},
+    {SMFIC_BODYEOB, IN_MAIL, cmd_eom},
+    {SMFIC_ABORT, NEGOTIATED, cmd_abort},
+    {SMFIC_UNKNOWN, CONNECTED, cmd_unknown},
+    {SMFIC_QUIT_NC, NEGOTIATED, cmd_quit_nc},
+    {SMFIC_QUIT, ANY, cmd_quit},
 };
+
+/* in_order - whether what cmd needs has happened */
+static bool in_order(const struct mctx *m, enum need need)
+{
+    switch (need) {
+    case ANY:
+        return true;
+    case NEGOTIATED:
+        return m->negotiated;
+    case CONNECTED:
+        return m->connected;
+    case IN_MAIL:
+        return m->in_mail;
+    }
+    return false;
+}
 
 /* dispatch - the handler of the packet's command */
 static int dispatch(struct mctx *m)
 {
-    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-        if (commands[i].cmd == m->pkt.cmd)
-            return commands[i].fn(m);
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+        if (commands[i].cmd != m->pkt.cmd)
+            continue;
+        if (!in_order(m, commands[i].need))
+            return mctx_fail(m, "a command out of order");
+        return commands[i].fn(m);
+    }
     return mctx_fail(m, "an unknown command");
 }
 

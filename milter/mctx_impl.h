@@ -14,10 +14,11 @@ struct mctx {
     void *priv;
     unsigned long version, actions, proto; /* negotiated */
     bool negotiating, in_eom, quit, broken;
-    char *symlist[MSTAGE_COUNT]; /* macros we ask for, per stage */
-    char *macbuf[MSTAGE_COUNT];  /* the MTA's macro packet data, per stage */
-    char **macv[MSTAGE_COUNT];   /* name, value, ..., NULL: into macbuf */
-    char *reply;                 /* "CODE ECODE TEXT" for the next reject/tempfail */
+    bool negotiated, connected, in_mail; /* what the MTA has sent so far */
+    char *symlist[MSTAGE_COUNT];         /* macros we ask for, per stage */
+    char *macbuf[MSTAGE_COUNT];          /* the MTA's macro packet data, per stage */
+    char **macv[MSTAGE_COUNT];           /* name, value, ..., NULL: into macbuf */
+    char *reply;                         /* "CODE ECODE TEXT" for the next reject/tempfail */
     struct mpacket pkt;
 };
 

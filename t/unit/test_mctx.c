@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -147,6 +148,7 @@ static void macros_latest_stage_first_braces_alike(void)
         "C{j}\0mx.example\0{client_addr}\0"
         "192.0.2.1",
         40);
+    put(SMFIC_CONNECT, "c\0U", 4);
     put(SMFIC_MACRO, "Mi\0QID1", 8);
     put(SMFIC_MAIL, "<a@x>", 6);
     put(SMFIC_MACRO, "Ri\0QID2", 8);
@@ -157,8 +159,8 @@ static void macros_latest_stage_first_braces_alike(void)
     CHECK_STR(seen, "mail <a@x> i=QID1\n  j=mx.example {j}=mx.example\n"
                     "rcpt <b@y> i=QID2\n  param=NOTIFY=NEVER addr=192.0.2.1\n"
                     "mail <c@x> i=(null)\n  j=mx.example {j}=mx.example\n");
-    CHECK_INT(nrep, 4); /* optneg, three continues; abort gets no reply */
-    CHECK(rep[1].cmd == SMFIR_CONTINUE && rep[3].cmd == SMFIR_CONTINUE);
+    CHECK_INT(nrep, 5); /* optneg, four continues; abort gets no reply */
+    CHECK(rep[1].cmd == SMFIR_CONTINUE && rep[4].cmd == SMFIR_CONTINUE);
 }
 
 static enum mstat neg_nr_helo(struct mctx *m, unsigned long a, unsigned long p, unsigned long *wa,
@@ -192,16 +194,18 @@ static void replies_codes_and_no_reply_steps(void)
     struct mctx_callbacks cb = {
         .negotiate = neg_nr_helo, .helo = helo_rejects, .rcpt = rcpt_by_name};
     optneg(6, 0x1ff, 0x1fffff);
+    put(SMFIC_CONNECT, "c\0U", 4);
     put(SMFIC_HELO, "a", 2); /* negotiated without reply: even a reject sends nothing */
+    put(SMFIC_MAIL, "<>", 3);
     put(SMFIC_RCPT, "r", 2);
     put(SMFIC_RCPT, "t", 2);
     put(SMFIC_RCPT, "c", 2);
     run(&cb);
-    CHECK_INT(nrep, 4);
-    CHECK(rep[1].cmd == SMFIR_REPLYCODE);
-    CHECK_STR(rep[1].data, "550 5.1.1 unknown user");
-    CHECK(rep[2].cmd == SMFIR_TEMPFAIL); /* the text's code does not match: plain tempfail */
-    CHECK(rep[3].cmd == SMFIR_CONTINUE);
+    CHECK_INT(nrep, 6); /* optneg, connect, mail, three rcpts */
+    CHECK(rep[3].cmd == SMFIR_REPLYCODE);
+    CHECK_STR(rep[3].data, "550 5.1.1 unknown user");
+    CHECK(rep[4].cmd == SMFIR_TEMPFAIL); /* the text's code does not match: plain tempfail */
+    CHECK(rep[5].cmd == SMFIR_CONTINUE);
 }
 
 static enum mstat header_edits(struct mctx *m, const char *name, const char *value)
@@ -242,20 +246,22 @@ static void edits_go_out_at_end_of_message_only(void)
     struct mctx_callbacks cb = {
         .negotiate = neg_edits, .header = header_edits, .body = body_notes, .eom = eom_edits};
     optneg(6, 0x1ff, 0x1fffff);
+    put(SMFIC_CONNECT, "c\0U", 4);
+    put(SMFIC_MAIL, "<>", 3);
     put(SMFIC_HEADER, "Subject\0hi", 11);
     put(SMFIC_BODY, "first", 5);
     put(SMFIC_BODYEOB, "last", 4); /* a final chunk rides on end of message */
     run(&cb);
     CHECK_STR(seen, "body first\nbody last\n");
-    CHECK_INT(nrep, 4);
-    CHECK(rep[1].cmd == SMFIR_INSHEADER);
-    CHECK_INT(u32(rep[1].data), 0);
-    CHECK(memcmp(rep[1].data + 4, "X-Result\0 pass", 15) == 0);
-    CHECK(rep[2].cmd == SMFIR_CHGHEADER);
-    CHECK_INT(u32(rep[2].data), 2);
-    CHECK(memcmp(rep[2].data + 4, "Authentication-Results\0", 24) == 0);
-    CHECK_INT(rep[2].len, 4 + 23 + 1);
-    CHECK(rep[3].cmd == SMFIR_CONTINUE);
+    CHECK_INT(nrep, 6); /* optneg, connect, mail, two edits, the decision */
+    CHECK(rep[3].cmd == SMFIR_INSHEADER);
+    CHECK_INT(u32(rep[3].data), 0);
+    CHECK(memcmp(rep[3].data + 4, "X-Result\0 pass", 15) == 0);
+    CHECK(rep[4].cmd == SMFIR_CHGHEADER);
+    CHECK_INT(u32(rep[4].data), 2);
+    CHECK(memcmp(rep[4].data + 4, "Authentication-Results\0", 24) == 0);
+    CHECK_INT(rep[4].len, 4 + 23 + 1);
+    CHECK(rep[5].cmd == SMFIR_CONTINUE);
 }
 
 static enum mstat see_connect(struct mctx *m, const char *host, const struct ipaddr *addr)
@@ -265,89 +271,102 @@ static enum mstat see_connect(struct mctx *m, const char *host, const struct ipa
     return MSTAT_CONTINUE;
 }
 
+/* connect_as - a connect packet for host with family fam and address text */
+static void connect_as(const char *host, char fam, const char *addr)
+{
+    char b[128];
+    size_t n = strlen(host) + 1;
+    memcpy(b, host, n);
+    b[n++] = fam;
+    if (fam == SMFIA_INET || fam == SMFIA_INET6 || fam == SMFIA_UNIX) {
+        b[n++] = 0, b[n++] = 25; /* port */
+        memcpy(b + n, addr, strlen(addr) + 1);
+        n += strlen(addr) + 1;
+    }
+    put(SMFIC_CONNECT, b, n);
+}
+
 static void connect_families_and_quit_nc(void)
 {
     struct mctx_callbacks cb = {.connect = see_connect, .close = count_close};
     optneg(6, 0x1ff, 0);
-    put(SMFIC_CONNECT,
-        "a\0"
-        "4\x00\x19"
-        "192.0.2.1",
-        15);
+    connect_as("a", SMFIA_INET, "192.0.2.1");
     put(SMFIC_QUIT_NC, "", 0); /* this SMTP session ends; another follows */
-    put(SMFIC_CONNECT,
-        "b\0"
-        "6\x00\x19"
-        "IPv6:2001:db8::1",
-        22);
-    put(SMFIC_CONNECT,
-        "c\0"
-        "L\0\0"
-        "/run/x",
-        12);
-    put(SMFIC_CONNECT,
-        "d\0"
-        "U",
-        3);
-    put(SMFIC_CONNECT,
-        "e\0"
-        "4\x00\x19"
-        "not.an.address",
-        20);
+    connect_as("b", SMFIA_INET6, "IPv6:2001:db8::1");
+    put(SMFIC_QUIT_NC, "", 0);
+    connect_as("c", SMFIA_UNIX, "/run/x");
+    put(SMFIC_QUIT_NC, "", 0);
+    connect_as("d", SMFIA_UNKNOWN, NULL);
+    put(SMFIC_QUIT_NC, "", 0);
+    connect_as("e", SMFIA_INET, "not.an.address");
     run(&cb);
     CHECK_STR(seen, "a inet\nb inet6\nc none\nd none\ne none\n");
-    CHECK_INT(closes, 2);
+    CHECK_INT(closes, 5); /* at each QUIT_NC and at the end */
     CHECK_INT(nrep, 6);
 }
 
-/* broken - one hostile packet after a good negotiation: the connection is
- * closed, close runs once, nothing answers the packet */
-static void broken(const void *raw, size_t n)
+/* broken - one hostile packet after a negotiation and, when in_mail, a
+ * connect and MAIL: the connection is closed, close runs once, nothing
+ * answers the packet */
+static void broken(bool in_mail, const void *raw, size_t n)
 {
     struct mctx_callbacks cb = {.close = count_close, .connect = see_connect};
     optneg(6, 0x1ff, 0);
+    if (in_mail) {
+        put(SMFIC_CONNECT, "c\0U", 4);
+        put(SMFIC_MAIL, "<>", 3);
+    }
     memcpy(out + outlen, raw, n);
     outlen += n;
-    put(SMFIC_CONNECT, "never\0U", 7); /* not reached */
+    put(SMFIC_QUIT_NC, "", 0); /* not reached */
     run(&cb);
     CHECK_INT(closes, 1);
-    CHECK_INT(nrep, 1);
-    CHECK_STR(seen, "");
+    CHECK_INT(nrep, in_mail ? 3 : 1);
+    CHECK_STR(seen, in_mail ? "c none\n" : "");
 }
 
 static void hostile_packets_close_the_connection(void)
 {
-    broken("\0\0\0\0", 4); /* length 0 */
-    broken("\x7f\xff\xff\xff"
+    broken(true, "\0\0\0\0", 4); /* length 0 */
+    broken(true,
+           "\x7f\xff\xff\xff"
            "B",
            5); /* 2 GiB announced */
-    broken("\0\x10\0\x01"
+    broken(true,
+           "\0\x10\0\x01"
            "B",
            5); /* just over 1 MiB */
-    broken("\0\0\0\x02"
+    broken(true,
+           "\0\0\0\x02"
            "Z"
            "x",
            6); /* unknown command */
-    broken("\0\0\0\x06"
+    broken(true,
+           "\0\0\0\x06"
            "D"
            "Mi\0QI",
            10); /* value not terminated */
-    broken("\0\0\0\x04"
+    broken(true,
+           "\0\0\0\x04"
            "D"
            "Mi\0",
            8); /* a name without value */
-    broken("\0\0\0\x05"
+    broken(false,
+           "\0\0\0\x05"
            "C"
            "host",
            9); /* host not terminated */
-    broken("\0\0\0\x04"
+    broken(true,
+           "\0\0\0\x04"
            "L"
            "Sub",
            8); /* header without value */
-    broken("\0\0\0\x01"
+    broken(true,
+           "\0\0\0\x01"
            "M",
            5); /* MAIL without address */
-    broken("\0\0\0\x05"
+    broken(true,
+           "\0\0\0\x05"
            "O"
            "\0\0\0\x06",
            9);           /* short negotiation */
@@ -363,12 +382,47 @@ static void hostile_packets_close_the_connection(void)
     CHECK_INT(closes, 1);
 }
 
+/* out_of_order - run the script: closed after good_replies replies */
+static void out_of_order(int good_replies)
+{
+    run(&(struct mctx_callbacks){.close = count_close});
+    CHECK_INT(nrep, good_replies);
+    CHECK_INT(closes, 1);
+}
+
+static void commands_out_of_order_close_the_connection(void)
+{
+    put(SMFIC_CONNECT, "c\0U", 4); /* before negotiation */
+    out_of_order(0);
+    optneg(6, 0x1ff, 0);
+    put(SMFIC_HELO, "h", 2); /* before connect */
+    out_of_order(1);
+    optneg(6, 0x1ff, 0);
+    put(SMFIC_CONNECT, "c\0U", 4);
+    put(SMFIC_RCPT, "<b@y>", 6); /* before MAIL */
+    out_of_order(2);
+    optneg(6, 0x1ff, 0);
+    put(SMFIC_CONNECT, "c\0U", 4);
+    put(SMFIC_MAIL, "<a@x>", 6);
+    put(SMFIC_ABORT, "", 0);
+    put(SMFIC_BODY, "x", 1); /* after the transaction was aborted */
+    out_of_order(3);
+    optneg(6, 0x1ff, 0);
+    put(SMFIC_CONNECT, "c\0U", 4);
+    put(SMFIC_CONNECT, "c\0U", 4); /* a second client without QUIT_NC */
+    out_of_order(2);
+    optneg(6, 0x1ff, 0);
+    optneg(6, 0x1ff, 0); /* negotiating twice */
+    out_of_order(1);
+}
+
 #define MCTX_TESTS(T)                         \
     T(negotiation_sends_our_macro_lists)      \
     T(macros_latest_stage_first_braces_alike) \
     T(replies_codes_and_no_reply_steps)       \
     T(edits_go_out_at_end_of_message_only)    \
     T(connect_families_and_quit_nc)           \
-    T(hostile_packets_close_the_connection)
+    T(hostile_packets_close_the_connection)   \
+    T(commands_out_of_order_close_the_connection)
 
 TEST_MAIN(MCTX_TESTS)
