@@ -276,6 +276,25 @@ static void remove_files(const struct config *cfg)
         unlink(spec.path);
 }
 
+/* teardown - release everything, unless a connection thread is still in a
+ * callback (stuck past the stop's wait): then leave what it uses to exit() */
+static void teardown(struct config *cfg, struct dns_resolver *dns)
+{
+    char err[256];
+    remove_files(cfg);
+    unsigned busy = mserver_connections();
+    if (busy > 0) {
+        log_info("stopped (%u connections still busy)", busy);
+        return;
+    }
+    metrics_http_apply(NULL, err, sizeof(err));
+    config_install(NULL);
+    dns_destroy(&dns);
+    config_unref(&cfg);
+    log_info("stopped");
+    log_close();
+}
+
 /* main - mxgate */
 int main(int argc, char **argv)
 {
@@ -299,12 +318,6 @@ int main(int argc, char **argv)
         fatal("cannot start the milter thread");
     main_loop(&o, dns);
     pthread_join(tid, NULL);
-    metrics_http_apply(NULL, err, sizeof(err));
-    config_install(NULL);
-    dns_destroy(&dns);
-    remove_files(cfg);
-    config_unref(&cfg);
-    log_info("stopped");
-    log_close();
+    teardown(cfg, dns);
     return rc == 0 ? 0 : 1;
 }
